@@ -1,0 +1,77 @@
+# coursebridge — the two commands: `make dev` (run everything locally) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_ENV := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.12.1
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: dev test install lint format template unit integration e2e bench build deploy clean
+
+## make dev: install what is missing, then run the whole system on 127.0.0.1 until Ctrl-C
+dev: install
+	$(PY) -m local
+
+## make test: lint, template checks (cfn-lint, sam validate --lint, sam build) and every test
+test: install chromium lint template
+	$(PY) -m pytest
+
+install: $(VENV)/.installed node_modules/.installed java
+
+$(VENV)/.installed: pyproject.toml layers/common/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+java:
+	@java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || \
+	  { echo "DynamoDB Local needs Java 17+: install it (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+	touch $@
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+template: $(SAM_VENV)/.installed
+	$(SAM_ENV) $(SAM) validate --lint
+	$(SAM_ENV) $(SAM) build --cached
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+integration: install
+	$(PY) -m pytest tests/integration
+
+e2e: install chromium
+	$(PY) -m pytest tests/e2e
+
+bench: install
+	$(PY) -m bench
+
+build: $(SAM_VENV)/.installed
+	$(SAM_ENV) $(SAM) build
+
+deploy: build
+	$(SAM_ENV) $(SAM) deploy --guided
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""Pages (/app/*) and the JSON API (/api/*)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver()
+
+
+@app.get("/api/me")
+def me() -> Response:
+    return Response(401, "application/json", '{"error": "not signed in"}')
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    return Response(404, "application/json", '{"error": "not found"}')
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

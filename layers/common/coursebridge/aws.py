@@ -1,0 +1,38 @@
+"""boto3 clients, created once per process and shared (Lambda reuses them when warm).
+
+Endpoints come from the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``
+variables, which is how the local stack points the same code at DynamoDB Local and
+moto server.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=50)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.session.Session().client(service, config=_CONFIG)
+
+
+@cache
+def dynamodb() -> Any:
+    """The DynamoDB *resource*: its client (``.meta.client``) takes and returns plain
+    Python values for every operation, transactions included."""
+    return boto3.session.Session().resource("dynamodb", config=_CONFIG)
+
+
+def table(name: str) -> Any:
+    return dynamodb().Table(name)
+
+
+def reset() -> None:
+    """Forget cached clients (used when the local stack's endpoints change)."""
+    client.cache_clear()
+    dynamodb.cache_clear()

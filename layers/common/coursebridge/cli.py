@@ -1,0 +1,244 @@
+"""`coursebridge` — the admin's command line for one-time setup.
+
+By default it talks to the local stack (``make dev``); ``--stack NAME`` (or
+``CB_STACK``) talks to a deployed stack, finding its resources in the stack's
+outputs and using the normal boto3 credentials. Ids go to stdout (the created id
+is the last word of the last line); problems go to stderr as one line, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from coursebridge import aws
+from coursebridge.settings import get_settings
+from coursebridge.store.accounts import (
+    Account,
+    AccountStore,
+    EmailAlreadyClaimed,
+    normalize_email,
+)
+from coursebridge.store.orgs import Org, OrgAlreadyExists, OrgStore, SchoolAlreadyOwned
+from coursebridge.store.platforms import (
+    PlatformAlreadyRegistered,
+    PlatformNotFound,
+    PlatformRegistration,
+    PlatformStore,
+)
+
+# Stack outputs → the environment variables Settings reads.
+_OUTPUT_TO_ENV = {
+    "UsersTableName": "USERS_TABLE",
+    "AppTableName": "APP_TABLE",
+    "ImportsBucketName": "IMPORTS_BUCKET",
+    "ImportQueueUrl": "IMPORT_QUEUE_URL",
+    "ReleaseQueueUrl": "RELEASE_QUEUE_URL",
+    "SigningKeyId": "SIGNING_KEY_ID",
+    "SessionSecretArn": "SESSION_SECRET_ARN",
+}
+
+
+class CliError(Exception):
+    """A problem worth one line on stderr and exit code 1."""
+
+
+# ---------------------------------------------------------------- connection
+def connect(stack: str | None) -> None:
+    """Point settings and clients at a deployed stack or at the local stack."""
+    if stack:
+        try:
+            outputs = aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0][
+                "Outputs"
+            ]
+        except (ClientError, BotoCoreError) as error:
+            raise CliError(f"cannot read stack {stack!r}: {error}") from None
+        for output in outputs:
+            env_name = _OUTPUT_TO_ENV.get(output["OutputKey"])
+            if env_name:
+                os.environ[env_name] = output["OutputValue"]
+    else:
+        from local.environment import Ports, cli_environment
+
+        for name, value in cli_environment(Ports.from_env()).items():
+            os.environ.setdefault(name, value)
+    get_settings.cache_clear()
+    aws.reset()
+
+
+# ---------------------------------------------------------------- commands
+def org_create(args: argparse.Namespace) -> str:
+    org = Org(
+        org_id=args.org,
+        name=args.name,
+        schools=list(dict.fromkeys(args.school or [])),
+        trial=args.trial,
+        student_id_field=args.student_id_field,
+        auto_map=not args.no_auto_map,
+        csv_password_override=args.csv_password_override,
+        sender_email=args.sender_email,
+    )
+    OrgStore().create(org)
+    return f"created org {org.org_id}"
+
+
+def admin_add(args: argparse.Namespace) -> str:
+    orgs = OrgStore()
+    org = orgs.get(args.org)
+    if org is None:
+        raise CliError(f"unknown org {args.org!r}")
+    if args.school not in org.schools:
+        raise CliError(f"school {args.school!r} is not a school of org {args.org!r}")
+    email = normalize_email(args.email)
+    if not email or "@" not in email:
+        raise CliError(f"not an email address: {args.email!r}")
+    accounts = AccountStore()
+    account_id = accounts.account_id_for_email(email)
+    if account_id is None:
+        account = Account(
+            email=email,
+            first_name=args.first_name or "",
+            last_name=args.last_name or "",
+            is_teacher=True,
+            source="cli",
+            orgs={org.org_id},
+            schools={args.school},
+        )
+        try:
+            account_id = accounts.create(account).account_id
+        except EmailAlreadyClaimed:  # created concurrently: use the winner
+            account_id = accounts.account_id_for_email(email)
+    assert account_id is not None
+    accounts.grant_admin(account_id, org.org_id, args.school)
+    orgs.record_admin(org.org_id, args.school, account_id)
+    return f"admin of {args.school}: {account_id}"
+
+
+def platform_add(args: argparse.Namespace) -> str:
+    if OrgStore().get(args.org) is None:
+        raise CliError(f"unknown org {args.org!r}")
+    registration = PlatformRegistration(
+        issuer=args.issuer,
+        client_id=args.client_id,
+        deployment_ids=args.deployment_id,
+        auth_login_url=args.auth_login_url,
+        auth_token_url=args.auth_token_url,
+        jwks_url=args.jwks_url,
+        org_id=args.org,
+    )
+    PlatformStore().add(registration)
+    return f"registered platform {registration.issuer} client {registration.client_id}"
+
+
+def platform_list(args: argparse.Namespace) -> str:
+    store = PlatformStore()
+    registrations = store.for_org(args.org) if args.org else store.for_issuer(args.issuer)
+    lines = [
+        f"{r.org_id}\t{r.issuer}\t{r.client_id}\t{','.join(r.deployment_ids)}"
+        for r in registrations
+    ]
+    return "\n".join(lines) if lines else "no platforms"
+
+
+def platform_remove(args: argparse.Namespace) -> str:
+    PlatformStore().remove(args.issuer, args.client_id)
+    return f"removed platform {args.issuer} client {args.client_id}"
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coursebridge", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--stack",
+        default=os.environ.get("CB_STACK"),
+        help="deployed CloudFormation stack (default: the local stack)",
+    )
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    org = groups.add_parser("org", help="organizations").add_subparsers(dest="cmd", required=True)
+    create = org.add_parser("create", help="create an organization")
+    create.add_argument("org", help="the org id (letters, digits, . _ -)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--school", action="append", metavar="SCHOOLID")
+    create.add_argument("--trial", action="store_true")
+    create.add_argument("--student-id-field", metavar="CLAIM")
+    create.add_argument("--no-auto-map", action="store_true")
+    create.add_argument("--csv-password-override", action="store_true")
+    create.add_argument("--sender-email")
+    create.set_defaults(func=org_create)
+
+    admin = groups.add_parser("admin", help="school admins").add_subparsers(
+        dest="cmd", required=True
+    )
+    add_admin = admin.add_parser("add", help="make an account admin of a school")
+    add_admin.add_argument("--org", required=True)
+    add_admin.add_argument("--school", required=True)
+    add_admin.add_argument("--email", required=True)
+    add_admin.add_argument("--first-name")
+    add_admin.add_argument("--last-name")
+    add_admin.set_defaults(func=admin_add)
+
+    platform = groups.add_parser("platform", help="LMS registrations").add_subparsers(
+        dest="cmd", required=True
+    )
+    add = platform.add_parser("add", help="register an LMS platform")
+    add.add_argument("--org", required=True)
+    add.add_argument("--issuer", required=True)
+    add.add_argument("--client-id", required=True)
+    add.add_argument("--deployment-id", action="append", required=True)
+    add.add_argument("--auth-login-url", required=True)
+    add.add_argument("--auth-token-url", required=True)
+    add.add_argument("--jwks-url", required=True)
+    add.set_defaults(func=platform_add)
+    listing = platform.add_parser("list", help="list registrations of an org or issuer")
+    which = listing.add_mutually_exclusive_group(required=True)
+    which.add_argument("--org")
+    which.add_argument("--issuer")
+    listing.set_defaults(func=platform_list)
+    remove = platform.add_parser("remove", help="remove a registration")
+    remove.add_argument("--issuer", required=True)
+    remove.add_argument("--client-id", required=True)
+    remove.set_defaults(func=platform_remove)
+    return parser
+
+
+def _describe_validation(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "value"
+    return f"invalid {field.replace('_', '-')}: {first['msg']}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command: Callable[[argparse.Namespace], str] = args.func
+    try:
+        connect(args.stack)
+        print(command(args))
+    except CliError as error:
+        print(f"coursebridge: {error}", file=sys.stderr)
+        return 1
+    except ValidationError as error:
+        print(f"coursebridge: {_describe_validation(error)}", file=sys.stderr)
+        return 1
+    except (
+        OrgAlreadyExists,
+        SchoolAlreadyOwned,
+        PlatformAlreadyRegistered,
+        PlatformNotFound,
+    ) as error:
+        print(f"coursebridge: {error}", file=sys.stderr)
+        return 1
+    except (ClientError, BotoCoreError) as error:
+        print(f"coursebridge: AWS error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Environment → one typed settings object, read when first asked for (never at import)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What every function needs to find its resources. Names match template.yaml's
+    Globals.Function.Environment.Variables (case-insensitive)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    stage: str = "dev"
+    region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    users_table: str
+    app_table: str
+    imports_bucket: str
+    import_queue_url: str
+    release_queue_url: str
+    signing_key_id: str
+    session_secret_arn: str
+    sender_email: str = "no-reply@example.com"
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    lti_leeway_seconds: int = Field(default=60, ge=0, le=300)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, validated on first use (a cold start)."""
+    return Settings()  # type: ignore[call-arg]  # values come from the environment

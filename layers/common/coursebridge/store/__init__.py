@@ -1,0 +1,1 @@
+"""DynamoDB access, one module per record kind. Access patterns: docs/DATA.md."""

@@ -1,0 +1,238 @@
+"""Accounts and their uniqueness claims (users table: ``platform`` + ``userId``).
+
+Items:
+  ACCOUNT           / <accountId>   the account; ``email`` (lower-case) only when it
+                                    holds the email, which keeps email-index sparse
+  EMAIL             / <email>       claim: which account holds an email
+  ISSUED#<schoolId> / <issuedID>    claim: which account holds a school's issuedID
+  <issuer>          / <sub>         LMS link (written by the launch)
+Claims are written in the same transaction as the account, with conditions, so two
+concurrent writers can never both hold one email: the GSI (eventually consistent)
+is only used for look-ups, never for uniqueness.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import (
+    cancellation_codes,
+    dynamodb_client,
+    new_id,
+    now_epoch,
+    users_table,
+)
+
+ACCOUNT = "ACCOUNT"
+EMAIL = "EMAIL"
+
+
+def normalize_email(email: str | None) -> str | None:
+    if email is None:
+        return None
+    cleaned = email.strip().lower()
+    return cleaned or None
+
+
+def issued_partition(school_id: str) -> str:
+    return f"ISSUED#{school_id}"
+
+
+class EmailAlreadyClaimed(Exception):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"email {email} is already held by another account")
+        self.email = email
+
+
+class IssuedIdAlreadyClaimed(Exception):
+    def __init__(self, school_id: str, issued_id: str) -> None:
+        super().__init__(f"issuedID {issued_id} is already used in school {school_id}")
+        self.school_id = school_id
+        self.issued_id = issued_id
+
+
+class Account(BaseModel):
+    account_id: str = Field(default_factory=lambda: new_id("acc"))
+    email: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    display_name: str = ""
+    is_teacher: bool = False
+    orgs: set[str] = Field(default_factory=set)
+    schools: set[str] = Field(default_factory=set)
+    admin_schools: set[str] = Field(default_factory=set)
+    issued_ids: dict[str, str] = Field(default_factory=dict)  # schoolID → issuedID
+    student_id: str | None = None
+    password_hash: str | None = None
+    must_change_password: bool = False
+    source: str = "lti"
+    created_at: int = Field(default_factory=now_epoch)
+    updated_at: int = Field(default_factory=now_epoch)
+
+    @property
+    def name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.display_name
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "platform": ACCOUNT,
+            "userId": self.account_id,
+            "kind": "account",
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "displayName": self.display_name,
+            "isTeacher": self.is_teacher,
+            "issuedIds": self.issued_ids,
+            "mustChangePassword": self.must_change_password,
+            "source": self.source,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+        # DynamoDB rejects empty sets and the sparse GSI wants no empty email.
+        for attr, value in (
+            ("orgs", self.orgs),
+            ("schools", self.schools),
+            ("adminSchools", self.admin_schools),
+        ):
+            if value:
+                item[attr] = set(value)
+        for attr, value in (
+            ("email", self.email),
+            ("studentId", self.student_id),
+            ("passwordHash", self.password_hash),
+        ):
+            if value:
+                item[attr] = value
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Account:
+        return cls(
+            account_id=item["userId"],
+            email=item.get("email"),
+            first_name=item.get("firstName", ""),
+            last_name=item.get("lastName", ""),
+            display_name=item.get("displayName", ""),
+            is_teacher=bool(item.get("isTeacher")),
+            orgs=set(item.get("orgs", ())),
+            schools=set(item.get("schools", ())),
+            admin_schools=set(item.get("adminSchools", ())),
+            issued_ids=dict(item.get("issuedIds", {})),
+            student_id=item.get("studentId"),
+            password_hash=item.get("passwordHash"),
+            must_change_password=bool(item.get("mustChangePassword")),
+            source=item.get("source", "lti"),
+            created_at=int(item.get("createdAt", 0)),
+            updated_at=int(item.get("updatedAt", 0)),
+        )
+
+
+class AccountStore:
+    def get(self, account_id: str) -> Account | None:
+        item = users_table().get_item(Key={"platform": ACCOUNT, "userId": account_id}).get("Item")
+        return Account.from_item(item) if item else None
+
+    def account_id_for_email(self, email: str) -> str | None:
+        """Strongly consistent look-up through the email claim (not the GSI)."""
+        key = normalize_email(email)
+        if not key:
+            return None
+        item = (
+            users_table()
+            .get_item(Key={"platform": EMAIL, "userId": key}, ConsistentRead=True)
+            .get("Item")
+        )
+        return item["accountId"] if item else None
+
+    def claim_actions(self, account: Account) -> list[dict]:
+        """TransactWriteItems actions that create ``account`` with its claims."""
+        table = get_settings().users_table
+        actions: list[dict] = [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": account.to_item(),
+                    "ConditionExpression": "attribute_not_exists(userId)",
+                }
+            }
+        ]
+        if account.email:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {
+                            "platform": EMAIL,
+                            "userId": account.email,
+                            "kind": "email-claim",
+                            "accountId": account.account_id,
+                        },
+                        "ConditionExpression": "attribute_not_exists(userId)",
+                    }
+                }
+            )
+        for school_id, issued_id in sorted(account.issued_ids.items()):
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {
+                            "platform": issued_partition(school_id),
+                            "userId": issued_id,
+                            "kind": "issued-claim",
+                            "accountId": account.account_id,
+                        },
+                        "ConditionExpression": "attribute_not_exists(userId)",
+                    }
+                }
+            )
+        return actions
+
+    def create(self, account: Account, extra_actions: list[dict] | None = None) -> Account:
+        """Create the account and claim its email and issuedIDs in one transaction.
+
+        Raises EmailAlreadyClaimed / IssuedIdAlreadyClaimed when another account holds
+        one of them; nothing is written then.
+        """
+        account.email = normalize_email(account.email)
+        actions = self.claim_actions(account) + list(extra_actions or [])
+        try:
+            dynamodb_client().transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            self._raise_claim_conflict(error, account, actions)
+            raise
+        return account
+
+    def _raise_claim_conflict(
+        self, error: ClientError, account: Account, actions: list[dict]
+    ) -> None:
+        codes = cancellation_codes(error)
+        for action, code in zip(actions, codes, strict=False):
+            if code != "ConditionalCheckFailed":
+                continue
+            item = action.get("Put", {}).get("Item", {})
+            if item.get("platform") == EMAIL:
+                raise EmailAlreadyClaimed(item["userId"]) from None
+            if str(item.get("platform", "")).startswith("ISSUED#"):
+                raise IssuedIdAlreadyClaimed(
+                    item["platform"][len("ISSUED#") :], item["userId"]
+                ) from None
+
+    def grant_admin(self, account_id: str, org_id: str, school_id: str) -> None:
+        """Make the account an admin of one school (and a member of its org)."""
+        users_table().update_item(
+            Key={"platform": ACCOUNT, "userId": account_id},
+            UpdateExpression="ADD adminSchools :school, orgs :org, schools :school "
+            "SET updatedAt = :now",
+            ConditionExpression="attribute_exists(userId)",
+            ExpressionAttributeValues={
+                ":school": {school_id},
+                ":org": {org_id},
+                ":now": now_epoch(),
+            },
+        )

@@ -1,0 +1,110 @@
+"""LMS platform registrations (app table).
+
+Items:
+  PLATFORM#<issuer> / CLIENT#<clientId>   one registration; gsi1 = ORG#<org>#PLATFORMS
+Login initiation may omit client_id, so registrations of one issuer share a partition.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field, HttpUrl, field_validator
+
+from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
+
+
+class PlatformAlreadyRegistered(Exception):
+    def __init__(self, issuer: str, client_id: str) -> None:
+        super().__init__(f"platform {issuer} with client_id {client_id} is already registered")
+
+
+class PlatformNotFound(Exception):
+    def __init__(self, issuer: str, client_id: str) -> None:
+        super().__init__(f"no platform {issuer} with client_id {client_id}")
+
+
+class PlatformRegistration(BaseModel):
+    issuer: str = Field(min_length=1, max_length=512)
+    client_id: str = Field(min_length=1, max_length=256)
+    deployment_ids: list[str] = Field(min_length=1)
+    auth_login_url: HttpUrl
+    auth_token_url: HttpUrl
+    jwks_url: HttpUrl
+    org_id: str = Field(min_length=1)
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_url(cls, value: str) -> str:
+        HttpUrl(value)  # raises a ValidationError naming the field when it is not a URL
+        return value
+
+    @field_validator("deployment_ids")
+    @classmethod
+    def _no_blank_deployments(cls, value: list[str]) -> list[str]:
+        if any(not d.strip() for d in value):
+            raise ValueError("deployment ids must not be blank")
+        return list(dict.fromkeys(value))
+
+    def to_item(self) -> dict:
+        data = self.model_dump(mode="json")
+        return {
+            "pk": f"PLATFORM#{self.issuer}",
+            "sk": f"CLIENT#{self.client_id}",
+            "kind": "platform",
+            "gsi1pk": f"ORG#{self.org_id}#PLATFORMS",
+            "gsi1sk": f"{self.issuer}#{self.client_id}",
+            **data,
+            "createdAt": now_epoch(),
+        }
+
+    @classmethod
+    def from_item(cls, item: dict) -> PlatformRegistration:
+        return cls.model_validate(item)
+
+
+class PlatformStore:
+    def add(self, registration: PlatformRegistration) -> None:
+        try:
+            app_table().put_item(
+                Item=registration.to_item(), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise PlatformAlreadyRegistered(
+                    registration.issuer, registration.client_id
+                ) from None
+            raise
+
+    def get(self, issuer: str, client_id: str) -> PlatformRegistration | None:
+        item = (
+            app_table()
+            .get_item(Key={"pk": f"PLATFORM#{issuer}", "sk": f"CLIENT#{client_id}"})
+            .get("Item")
+        )
+        return PlatformRegistration.from_item(item) if item else None
+
+    def for_issuer(self, issuer: str) -> list[PlatformRegistration]:
+        items = app_table().query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": f"PLATFORM#{issuer}"},
+        )["Items"]
+        return [PlatformRegistration.from_item(i) for i in items]
+
+    def for_org(self, org_id: str) -> list[PlatformRegistration]:
+        items = app_table().query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": f"ORG#{org_id}#PLATFORMS"},
+        )["Items"]
+        return [PlatformRegistration.from_item(i) for i in items]
+
+    def remove(self, issuer: str, client_id: str) -> None:
+        try:
+            app_table().delete_item(
+                Key={"pk": f"PLATFORM#{issuer}", "sk": f"CLIENT#{client_id}"},
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                raise PlatformNotFound(issuer, client_id) from None
+            raise

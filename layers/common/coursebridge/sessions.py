@@ -1,0 +1,122 @@
+"""Browser sessions after a launch: signed, expiring, carried by cookie or header.
+
+A session token is ``base64url(json) "." base64url(HMAC-SHA256)``; the key is the
+SessionSecret from Secrets Manager, read once per container. It travels as the
+``cb_session`` cookie (Secure; HttpOnly; SameSite=None; Partitioned, so it works in
+an LMS iframe) and, for browsers that block third-party cookies, in the page, which
+sends it back as ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from coursebridge import aws
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import new_id
+
+COOKIE_NAME = "cb_session"
+DEFAULT_LIFETIME_SECONDS = 8 * 3600
+
+Role = Literal["TEACHER", "STUDENT"]
+
+
+class Session(BaseModel):
+    sid: str = Field(default_factory=lambda: new_id("ses"))
+    account_id: str
+    org_id: str
+    issuer: str
+    deployment_id: str
+    sub: str | None = None
+    name: str = ""
+    email: str | None = None
+    role: Role
+    read_only: bool = False  # mentors
+    mentee_subs: list[str] | None = None  # None: not limited; else only these students' subs
+    class_id: str | None = None
+    unit_id: str | None = None
+    exp: int = Field(default_factory=lambda: int(time.time()) + DEFAULT_LIFETIME_SECONDS)
+
+    @property
+    def expired(self) -> bool:
+        return self.exp <= int(time.time())
+
+
+class _SecretCache:
+    _value: bytes | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> bytes:
+        with cls._lock:
+            if cls._value is None:
+                secret = aws.client("secretsmanager").get_secret_value(
+                    SecretId=get_settings().session_secret_arn
+                )["SecretString"]
+                cls._value = secret.encode()
+            return cls._value
+
+    @classmethod
+    def forget(cls) -> None:
+        with cls._lock:
+            cls._value = None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_session(session: Session, secret: bytes | None = None) -> str:
+    payload = _b64(json.dumps(session.model_dump(), separators=(",", ":")).encode())
+    signature = hmac.new(secret or _SecretCache.get(), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(signature)}"
+
+
+def decode_session(token: str, secret: bytes | None = None) -> Session | None:
+    """The session in ``token``, or None if it is malformed, forged or expired."""
+    try:
+        payload, signature = token.split(".")
+        expected = hmac.new(secret or _SecretCache.get(), payload.encode(), hashlib.sha256)
+        if not hmac.compare_digest(_unb64(signature), expected.digest()):
+            return None
+        session = Session.model_validate_json(_unb64(payload))
+    except (ValueError, ValidationError):
+        return None
+    return None if session.expired else session
+
+
+def session_cookie(token: str, max_age: int = DEFAULT_LIFETIME_SECONDS) -> str:
+    return (
+        f"{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; Secure; HttpOnly; "
+        "SameSite=None; Partitioned"
+    )
+
+
+def token_from_event(event: dict) -> str | None:
+    """The session token of an API Gateway v2 request: Bearer header first, then cookie."""
+    headers = event.get("headers") or {}
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    for cookie in event.get("cookies") or []:
+        name, _, value = cookie.partition("=")
+        if name.strip() == COOKIE_NAME and value:
+            return value.strip()
+    return None
+
+
+def session_from_event(event: dict) -> Session | None:
+    token = token_from_event(event)
+    return decode_session(token) if token else None

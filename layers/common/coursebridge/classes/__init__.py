@@ -1,0 +1,1 @@
+"""Seed-001: LMS course ↔ class, activity ↔ unit, enrollment, rosters."""

@@ -105,7 +105,12 @@ def session_cookie(token: str, max_age: int = DEFAULT_LIFETIME_SECONDS) -> str:
 
 
 def token_from_event(event: dict) -> str | None:
-    """The session token of an API Gateway v2 request: Bearer header first, then cookie."""
+    """The session token of an API Gateway v2 request.
+
+    Order: ``Authorization: Bearer`` (API calls from the page), the ``cb_session``
+    cookie, then a ``cb_session`` query parameter — the page carries the token in its
+    links and forms when the browser blocks third-party cookies in the LMS iframe.
+    """
     headers = event.get("headers") or {}
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -114,7 +119,8 @@ def token_from_event(event: dict) -> str | None:
         name, _, value = cookie.partition("=")
         if name.strip() == COOKIE_NAME and value:
             return value.strip()
-    return None
+    query = event.get("queryStringParameters") or {}
+    return query.get(COOKIE_NAME) or None
 
 
 def session_from_event(event: dict) -> Session | None:

@@ -49,7 +49,9 @@ def main() -> int:
         + "".join(f"  {name}={url}" for name, url in extras.items()),
         flush=True,
     )
+    # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while not stop.wait(1):
             pass

@@ -39,7 +39,7 @@ def test_teacher_launch_signs_in_and_redirects_to_the_unit(tool):
     assert (session.role, session.read_only, session.name) == ("TEACHER", False, "Tess Taylor")
     cookies = set_cookies(response)
     assert cookies[COOKIE_NAME] == token
-    set_cookie = [h for h in response.raw.headers.getlist("set-cookie") if COOKIE_NAME in h][0]
+    set_cookie = next(h for h in response.raw.headers.getlist("set-cookie") if COOKIE_NAME in h)
     for attribute in ("Secure", "HttpOnly", "SameSite=None", "Partitioned"):
         assert attribute in set_cookie
 

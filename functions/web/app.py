@@ -7,14 +7,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from coursebridge.web import me_routes
+
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver()
-
-
-@app.get("/api/me")
-def me() -> Response:
-    return Response(401, "application/json", '{"error": "not signed in"}')
+app.include_router(me_routes.router)
 
 
 @app.not_found

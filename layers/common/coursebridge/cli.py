@@ -9,6 +9,7 @@ is the last word of the last line); problems go to stderr as one line, exit 1.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from coursebridge.store.accounts import (
     EmailAlreadyClaimed,
     normalize_email,
 )
+from coursebridge.store.audit import AuditStore
 from coursebridge.store.orgs import Org, OrgAlreadyExists, OrgStore, SchoolAlreadyOwned
 from coursebridge.store.platforms import (
     PlatformAlreadyRegistered,
@@ -159,6 +161,29 @@ def keys_rotate(args: argparse.Namespace) -> str:
     return f"active signing key {key_id}"
 
 
+def accounts_audit(args: argparse.Namespace) -> str:
+    if OrgStore().get(args.org) is None:
+        raise CliError(f"unknown org {args.org!r}")
+    records = AuditStore().list_for_org(args.org, limit=args.limit)
+    lines = []
+    for record in records:
+        when = datetime.datetime.fromtimestamp(record.at_ms / 1000, datetime.UTC)
+        details = " ".join(f"{k}={v}" for k, v in sorted(record.details.items()))
+        lines.append(
+            "\t".join(
+                [
+                    when.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    record.action,
+                    record.account_id,
+                    record.actor,
+                    record.launch_id or "-",
+                    details,
+                ]
+            ).rstrip()
+        )
+    return "\n".join(lines) if lines else f"no audit records for org {args.org}"
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursebridge", description=__doc__.splitlines()[0])
@@ -225,6 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long the old key stays in the JWKS (default 7)",
     )
     rotate.set_defaults(func=keys_rotate)
+
+    accounts = groups.add_parser("accounts", help="accounts").add_subparsers(
+        dest="cmd", required=True
+    )
+    audit = accounts.add_parser(
+        "audit", help="list account creations, links, updates and verifications of an org"
+    )
+    audit.add_argument("--org", required=True)
+    audit.add_argument("--limit", type=int, default=1000, help="newest N records (default 1000)")
+    audit.set_defaults(func=accounts_audit)
     return parser
 
 

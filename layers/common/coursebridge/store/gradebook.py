@@ -100,39 +100,36 @@ class GradebookStore:
         Returns False when the stored grade already had these values (nothing written).
         One conditional UpdateItem: concurrent saves each bump the version once.
         """
+        values: dict[str, Any] = {
+            "score": grade.score,
+            "maxScore": grade.max_score,
+            "comment": grade.comment,
+            "gradedAt": now_epoch(),
+            "gradedBy": grade.graded_by,
+            "classId": grade.class_id,
+            "unitId": grade.unit_id,
+            "accountId": grade.account_id,
+            "kind": "grade",
+            "sub": grade.sub,
+            "issuer": grade.issuer,
+        }
+        present = {k: v for k, v in values.items() if v is not None}
+        names = {f"#{k}": k for k in [*present, "version"]}
+        sets = [f"#{k} = :{k}" for k in present]
+        sets.append("#version = if_not_exists(#version, :zero) + :one")
         try:
             app_table().update_item(
                 Key={"pk": f"UNIT#{grade.unit_id}", "sk": f"GRADE#{grade.account_id}"},
-                UpdateExpression=(
-                    "SET score = :score, maxScore = :max, #comment = :comment, "
-                    "gradedAt = :now, gradedBy = :by, classId = :class, unitId = :unit, "
-                    "accountId = :account, kind = :kind, "
-                    "version = if_not_exists(version, :zero) + :one"
-                    + (", #sub = :sub" if grade.sub else "")
-                    + (", issuer = :issuer" if grade.issuer else "")
-                ),
+                UpdateExpression="SET " + ", ".join(sets),
                 ConditionExpression=(
-                    "attribute_not_exists(pk) OR score <> :score OR maxScore <> :max "
+                    "attribute_not_exists(pk) OR #score <> :score OR #maxScore <> :maxScore "
                     "OR #comment <> :comment"
                 ),
-                ExpressionAttributeNames={
-                    "#comment": "comment",
-                    **({"#sub": "sub"} if grade.sub else {}),
-                },
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues={
-                    ":score": grade.score,
-                    ":max": grade.max_score,
-                    ":comment": grade.comment,
-                    ":now": now_epoch(),
-                    ":by": grade.graded_by,
-                    ":class": grade.class_id,
-                    ":unit": grade.unit_id,
-                    ":account": grade.account_id,
-                    ":kind": "grade",
+                    **{f":{k}": v for k, v in present.items()},
                     ":zero": 0,
                     ":one": 1,
-                    **({":sub": grade.sub} if grade.sub else {}),
-                    **({":issuer": grade.issuer} if grade.issuer else {}),
                 },
             )
         except ClientError as error:

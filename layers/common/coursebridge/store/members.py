@@ -64,44 +64,31 @@ class MemberStore:
     def enroll(self, member: Member) -> None:
         """Create or update the membership; the role follows the latest launch."""
         values: dict[str, Any] = {
-            ":role": member.role,
-            ":ro": member.read_only,
-            ":now": now_epoch(),
-            ":g1": f"ACCOUNT#{member.account_id}#CLASSES",
-            ":g2": member.class_id,
-            ":kind": "membership",
-            ":name": member.name,
+            "role": member.role,
+            "readOnly": member.read_only,
+            "updatedAt": now_epoch(),
+            "gsi1pk": f"ACCOUNT#{member.account_id}#CLASSES",
+            "gsi1sk": member.class_id,
+            "kind": "membership",
+            "name": member.name,
+            "sub": member.sub,
+            "issuer": member.issuer,
+            "email": member.email,
+            "studentId": member.student_id,
         }
-        sets = [
-            "#role = :role",
-            "readOnly = :ro",
-            "updatedAt = :now",
-            "createdAt = if_not_exists(createdAt, :now)",
-            "gsi1pk = :g1",
-            "gsi1sk = :g2",
-            "kind = :kind",
-            "#name = :name",
-        ]
-        removes = []
-        for attr, value in (
-            ("sub", member.sub),
-            ("issuer", member.issuer),
-            ("email", member.email),
-            ("studentId", member.student_id),
-        ):
-            if value is not None:
-                sets.append(f"{attr} = :{attr}")
-                values[f":{attr}"] = value
-            elif attr == "email":
-                removes.append(attr)  # the LMS stopped sending it: do not keep a stale one
+        present = {k: v for k, v in values.items() if v is not None}
+        names = {f"#{k}": k for k in [*present, "createdAt"]}
+        sets = [f"#{k} = :{k}" for k in present]
+        sets.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
         expression = "SET " + ", ".join(sets)
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
+        if member.email is None:  # the LMS stopped sending it: do not keep a stale one
+            expression += " REMOVE #email"
+            names["#email"] = "email"
         app_table().update_item(
             Key={"pk": f"CLASS#{member.class_id}", "sk": f"MEMBER#{member.account_id}"},
             UpdateExpression=expression,
-            ExpressionAttributeNames={"#role": "role", "#name": "name"},
-            ExpressionAttributeValues=values,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":{k}": v for k, v in present.items()},
         )
 
     def get(self, class_id: str, account_id: str) -> Member | None:

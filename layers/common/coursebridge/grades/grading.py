@@ -35,7 +35,7 @@ def _number(raw: Any, field: str) -> Decimal:
         raise GradeInvalid(f"{field} must be a number, not {str(raw)[:40]!r}") from None
     if not value.is_finite():
         raise GradeInvalid(f"{field} must be a finite number")
-    return value.normalize() if value == value.to_integral() else value
+    return Decimal(int(value)) if value == value.to_integral() else value.normalize()
 
 
 def parse_grade(unit: UnitRecord, body: dict[str, Any]) -> tuple[Decimal, Decimal, str]:
@@ -53,7 +53,7 @@ def parse_grade(unit: UnitRecord, body: dict[str, Any]) -> tuple[Decimal, Decima
     if max_score <= 0 or max_score > MAX_SCORE_LIMIT:
         raise GradeInvalid(f"maxScore must be more than 0 and at most {MAX_SCORE_LIMIT}")
     if score < 0 or score > max_score:
-        raise GradeInvalid(f"score must be between 0 and {max_score}")
+        raise GradeInvalid(f"score must be between 0 and {max_score:f}")
     comment = body.get("comment") or ""
     if not isinstance(comment, str):
         raise GradeInvalid("comment must be text")

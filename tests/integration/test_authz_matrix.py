@@ -1,4 +1,4 @@
-"""Role × route × own/other class: every forbidden cell is 403 — never 200, never 500.
+"""Role x route x own/other class: every forbidden cell is 403 — never 200, never 500.
 
 Allowed cells must succeed (2xx/3xx), so the matrix cannot pass by refusing everything.
 """

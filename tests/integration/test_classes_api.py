@@ -183,7 +183,7 @@ def test_csv_export_has_the_student_id_column_and_neutralises_formulas(course):
 
 
 def test_mentor_scoped_sees_only_mentees_and_cannot_write(course):
-    org, teacher, ann, bob, http = course
+    org, _teacher, _ann, bob, http = course
     mentor = launch(claims("m-1", MENTOR, role_scope_mentor=["bob"]), org)
     roster = http.request("GET", _path(mentor, "/grades"), mentor.token)
     assert roster.status_code == 200
@@ -201,7 +201,7 @@ def test_mentor_scoped_sees_only_mentees_and_cannot_write(course):
 
 
 def test_teacher_page_shows_roster_form_release_and_csv_link_carrying_the_token(course):
-    _, teacher, ann, _, http = course
+    _, teacher, _ann, _, http = course
     page = http.request(
         "GET", f"/app/classes/{teacher.class_id}/units/{teacher.unit_id}?cb_session={teacher.token}"
     )
@@ -256,7 +256,7 @@ def test_student_page_escapes_lms_supplied_text(stack):
 def test_unknown_ids_are_404_and_no_session_is_401(course):
     _, teacher, _, _, http = course
     assert (
-        http.request("GET", f"/api/classes/cls_x/units/unt_x/grades", teacher.token).status_code
+        http.request("GET", "/api/classes/cls_x/units/unt_x/grades", teacher.token).status_code
         == 404
     )
     assert (

@@ -16,6 +16,7 @@ from coursebridge.store.members import MemberStore
 
 MAX_COMMENT_LENGTH = 2000
 MAX_SCORE_LIMIT = Decimal(100000)
+MAX_DECIMALS = 4
 
 
 class GradeInvalid(Exception):
@@ -26,7 +27,8 @@ class NotAStudent(Exception):
     """The account is not a student of the unit's class."""
 
 
-def _number(raw: Any, field: str) -> Decimal:
+def parse_number(raw: Any, field: str) -> Decimal:
+    """A bounded, finite number with at most MAX_DECIMALS places, or GradeInvalid."""
     if isinstance(raw, bool) or raw is None or raw == "":
         raise GradeInvalid(f"{field} is required and must be a number")
     try:
@@ -35,21 +37,27 @@ def _number(raw: Any, field: str) -> Decimal:
         raise GradeInvalid(f"{field} must be a number, not {str(raw)[:40]!r}") from None
     if not value.is_finite():
         raise GradeInvalid(f"{field} must be a finite number")
-    return Decimal(int(value)) if value == value.to_integral() else value.normalize()
+    # Bound before any arithmetic: "1e999999" must not become a million-digit integer.
+    if abs(value) > MAX_SCORE_LIMIT:
+        raise GradeInvalid(f"{field} must be at most {MAX_SCORE_LIMIT}")
+    value = value.normalize()
+    if int(value.as_tuple().exponent) < -MAX_DECIMALS:
+        raise GradeInvalid(f"{field} may have at most {MAX_DECIMALS} decimal places")
+    return Decimal(int(value)) if value == value.to_integral() else value
 
 
 def parse_grade(unit: UnitRecord, body: dict[str, Any]) -> tuple[Decimal, Decimal, str]:
     """(score, maxScore, comment) from a form or JSON body, or GradeInvalid."""
     if not isinstance(body, dict):
         raise GradeInvalid("the body must be an object {score, maxScore, comment}")
-    score = _number(body.get("score"), "score")
+    score = parse_number(body.get("score"), "score")
     raw_max = body.get("maxScore")
     if raw_max in (None, ""):
         if unit.max_score is None:
             raise GradeInvalid("maxScore is required: this unit has no maximum score yet")
         max_score = unit.max_score
     else:
-        max_score = _number(raw_max, "maxScore")
+        max_score = parse_number(raw_max, "maxScore")
     if max_score <= 0 or max_score > MAX_SCORE_LIMIT:
         raise GradeInvalid(f"maxScore must be more than 0 and at most {MAX_SCORE_LIMIT}")
     if score < 0 or score > max_score:

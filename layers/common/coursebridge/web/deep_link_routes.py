@@ -7,7 +7,6 @@ signed LtiDeepLinkingResponse in a form that submits itself to the LMS.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
@@ -18,7 +17,7 @@ from coursebridge.classes.deep_linking import (
     accepts_resource_links,
     signed_response,
 )
-from coursebridge.grades.grading import MAX_SCORE_LIMIT
+from coursebridge.grades.grading import GradeInvalid, parse_number
 from coursebridge.keyring import active_signing_key_id
 from coursebridge.signing import KmsSigner
 from coursebridge.store.classes import ClassStore, UnitRecord
@@ -80,11 +79,11 @@ def _new_unit(class_id: str, org_id: str, form: dict[str, str]) -> UnitRecord:
     max_score = None
     if raw_max:
         try:
-            max_score = Decimal(raw_max)
-        except InvalidOperation:
-            raise UnitInvalid("the maximum score must be a number") from None
-        if not max_score.is_finite() or max_score <= 0 or max_score > MAX_SCORE_LIMIT:
-            raise UnitInvalid(f"the maximum score must be more than 0, at most {MAX_SCORE_LIMIT}")
+            max_score = parse_number(raw_max, "the maximum score")
+        except GradeInvalid as error:
+            raise UnitInvalid(str(error)) from None
+        if max_score <= 0:
+            raise UnitInvalid("the maximum score must be more than 0")
     return ClassStore().create_unit(
         UnitRecord(class_id=class_id, org_id=org_id, title=title, max_score=max_score)
     )

@@ -48,3 +48,20 @@ def grades_csv(rows: Iterable[RosterRow], student_id_field: str | None) -> str:
         ]
         writer.writerow(cells)
     return out.getvalue()
+
+
+class ExportNotFound(Exception):
+    """No such class/unit pair."""
+
+
+def export_unit(class_id: str, unit_id: str) -> str:
+    """grades.csv of one unit, for the admin CLI (no session: the admin's own credentials)."""
+    from coursebridge.classes.roster import unit_roster
+    from coursebridge.store.classes import ClassStore
+    from coursebridge.store.orgs import OrgStore
+
+    unit = ClassStore().get_unit(unit_id)
+    if unit is None or unit.class_id != class_id:
+        raise ExportNotFound(f"no unit {unit_id} in class {class_id}")
+    org = OrgStore().get(unit.org_id)
+    return grades_csv(unit_roster(class_id, unit_id), org.student_id_field if org else None)

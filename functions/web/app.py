@@ -11,7 +11,14 @@ from coursebridge.classes.deep_linking import DeepLinkRefused
 from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
 from coursebridge.web import api_routes, deep_link_routes, page_routes, responses
-from coursebridge.web.errors import BadRequest, Conflict, HttpProblem, NotFound
+from coursebridge.web.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HttpProblem,
+    NotFound,
+    NotSignedIn,
+)
 from coursebridge.web.http import as_response
 
 logger = Logger()
@@ -33,7 +40,9 @@ def _problem(problem: HttpProblem) -> Response:
     return as_response(responses.json_error(problem.status, problem.message))
 
 
-@app.exception_handler(HttpProblem)
+# Listed one by one (after every include_router): a router's own handler for one of
+# these classes would otherwise win the MRO lookup and pages would get JSON errors.
+@app.exception_handler([HttpProblem, BadRequest, NotSignedIn, Forbidden, NotFound, Conflict])
 def http_problem(error: HttpProblem) -> Response:
     return _problem(error)
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from coursebridge.classes.deep_linking import DeepLinkRefused
 from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
-from coursebridge.web import api_routes, deep_link_routes, page_routes, responses
+from coursebridge.web import api_routes, deep_link_routes, me_routes, page_routes, responses
 from coursebridge.web.errors import (
     BadRequest,
     Conflict,
@@ -24,14 +24,10 @@ from coursebridge.web.http import as_response
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver()
+app.include_router(me_routes.router)
 app.include_router(api_routes.router)
 app.include_router(page_routes.router)
 app.include_router(deep_link_routes.router)
-
-
-@app.get("/api/me")
-def me() -> Response:
-    return as_response(responses.json_error(401, "not signed in"))
 
 
 def _problem(problem: HttpProblem) -> Response:

@@ -184,6 +184,20 @@ def accounts_audit(args: argparse.Namespace) -> str:
     return "\n".join(lines) if lines else f"no audit records for org {args.org}"
 
 
+def grades_export(args: argparse.Namespace) -> str:
+    from coursebridge.grades.export import ExportNotFound, export_unit
+
+    try:
+        text = export_unit(args.class_id, args.unit_id)
+    except ExportNotFound as error:
+        raise CliError(str(error)) from None
+    if args.output in (None, "-"):
+        return text.rstrip("\r\n")
+    with open(args.output, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    return f"wrote {args.output}"
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursebridge", description=__doc__.splitlines()[0])
@@ -260,6 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--org", required=True)
     audit.add_argument("--limit", type=int, default=1000, help="newest N records (default 1000)")
     audit.set_defaults(func=accounts_audit)
+
+    grades = groups.add_parser("grades", help="grades of a unit").add_subparsers(
+        dest="cmd", required=True
+    )
+    export = grades.add_parser("export", help="a unit's grades as CSV (stdout or --output)")
+    export.add_argument("--class", dest="class_id", required=True, metavar="CLASSID")
+    export.add_argument("--unit", dest="unit_id", required=True, metavar="UNITID")
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(func=grades_export)
     return parser
 
 

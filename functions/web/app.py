@@ -7,9 +7,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from coursebridge.web import release_routes
+
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver()
+app.include_router(release_routes.router)
 
 
 @app.get("/api/me")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -30,6 +31,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     release_id = str(json.loads(record.body)["releaseId"])
+    metrics.add_metric(name="ReleaseMessages", unit=MetricUnit.Count, value=1)
     logger.append_keys(releaseId=release_id)
     deliver_release(
         release_id,

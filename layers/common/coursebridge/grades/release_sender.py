@@ -79,7 +79,7 @@ def resolve_line_item(
         score_maximum=line_item_maximum(unit, grades),
         resource_link_id=unit.resource_link_id,
     )
-    logger.info("line item resolved", extra={"unitId": unit.unit_id, "created": not found})
+    logger.info("line item resolved", extra={"unitId": unit.unit_id, "lineItemCreated": not found})
     return store.save_line_item(unit.unit_id, created)
 
 

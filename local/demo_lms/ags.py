@@ -512,5 +512,10 @@ class _Handler(BaseHTTPRequestHandler):
 def serve(service: AgsService, port: int = 0) -> AgsServer:
     """Run ``service`` on 127.0.0.1 (a free port by default) in a daemon thread."""
     server = AgsServer(service, port)
-    threading.Thread(target=server.serve_forever, name="demo-lms-ags", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="demo-lms-ags",
+        daemon=True,
+    ).start()
     return server

@@ -126,6 +126,10 @@ class RetryPolicy:
         return min(retry_after, self.max_retry_after) + backoff * 0.1
 
 
+def default_retry_policy() -> RetryPolicy:
+    return RetryPolicy()
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
     if not value:
@@ -211,7 +215,7 @@ class AgsClient:
     sign_assertion: Callable[[dict[str, Any]], str]
     tokens: TokenProvider | None = None
     concurrency: int = DEFAULT_CONCURRENCY
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = field(default_factory=lambda: default_retry_policy())
     sleep: Callable[[float], None] = time.sleep
     deadline: float | None = None  # time.monotonic() after which no retry is started
     http: requests.Session | None = None

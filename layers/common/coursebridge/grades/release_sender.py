@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import Enum
 
@@ -35,6 +35,8 @@ ClientFactory = Callable[[UnitInfo, float | None], AgsClient]
 
 LINEITEM_WAIT_SECONDS = 10.0
 PROGRESS_EVERY_SECONDS = 1.0
+RECORD_BATCH = 25
+RECORD_WRITERS = 4
 
 
 def default_client_factory(unit: UnitInfo, deadline: float | None) -> AgsClient:
@@ -84,6 +86,7 @@ def resolve_line_item(
 
 
 class Result(Enum):
+    POSTED = "posted"  # acknowledged by the LMS, not yet recorded
     SENT = "sent"
     ALREADY_SENT = "already_sent"
     PERMANENT = "permanent"
@@ -99,11 +102,49 @@ class SendOutcome:
     transient: int = 0
     not_started: int = 0
 
-    def add(self, result: Result) -> None:
-        setattr(self, result.value, getattr(self, result.value) + 1)
+    def add(self, result: Result, count: int = 1) -> None:
+        setattr(self, result.value, getattr(self, result.value) + count)
 
     def summary(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+
+class _Recorder:
+    """Records acknowledged scores in batches (one small transaction each, several in
+    flight, while the sends go on) and adds them to the release's progress."""
+
+    def __init__(self, unit_id: str, store: ReleaseStore, release_id: str) -> None:
+        self.unit_id, self.store, self.release_id = unit_id, store, release_id
+        self.posted: list[GradeState] = []
+        self.failed = 0
+        self.last_flush = time.monotonic()
+        self.writers = ThreadPoolExecutor(max_workers=RECORD_WRITERS)
+        self.batches: list[Future[list[bool]]] = []
+
+    def due(self) -> bool:
+        return (
+            len(self.posted) >= RECORD_BATCH
+            or time.monotonic() - self.last_flush >= PROGRESS_EVERY_SECONDS
+        )
+
+    def _record(self, grades: list[GradeState], failed: int) -> list[bool]:
+        recorded = self.store.mark_sent(self.unit_id, grades, self.release_id) if grades else []
+        self.store.add_progress(self.release_id, sum(recorded), failed)
+        return recorded
+
+    def flush(self) -> None:
+        if self.posted or self.failed:
+            self.batches.append(self.writers.submit(self._record, self.posted, self.failed))
+        self.posted, self.failed = [], 0
+        self.last_flush = time.monotonic()
+
+    def close(self, outcome: SendOutcome) -> None:
+        self.flush()
+        self.writers.shutdown(wait=True)
+        for batch in self.batches:
+            recorded = batch.result()
+            outcome.add(Result.SENT, sum(recorded))
+            outcome.add(Result.ALREADY_SENT, len(recorded) - sum(recorded))
 
 
 def send_scores(
@@ -115,7 +156,11 @@ def send_scores(
     release_id: str,
     deadline: float | None,
 ) -> SendOutcome:
-    """Send each grade's released version; every outcome is recorded on the grade."""
+    """Send each grade's released version; every outcome is recorded on the grade.
+
+    If the process dies between the LMS's acknowledgement and the record, the grade is
+    sent again on redelivery: the same score with the same timestamp, which AGS
+    platforms apply idempotently."""
     now = now_epoch()
 
     def send_one(grade: GradeState) -> Result:
@@ -133,23 +178,21 @@ def send_scores(
         except TransientAgsError as error:
             store.mark_failed(unit.unit_id, grade, release_id, error.reason, permanent=False)
             return Result.TRANSIENT
-        if store.mark_sent(unit.unit_id, grade, release_id):
-            return Result.SENT
-        return Result.ALREADY_SENT
+        return Result.POSTED
 
     outcome = SendOutcome()
-    pending_sent = pending_failed = 0
-    last_flush = time.monotonic()
+    recorder = _Recorder(unit.unit_id, store, release_id)
     with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
-        for future in as_completed([pool.submit(send_one, g) for g in grades]):
+        futures = {pool.submit(send_one, g): g for g in grades}
+        for future in as_completed(futures):
             result = future.result()
-            outcome.add(result)
-            pending_sent += result is Result.SENT
-            pending_failed += result is Result.PERMANENT
-            if time.monotonic() - last_flush >= PROGRESS_EVERY_SECONDS:
-                store.add_progress(release_id, pending_sent, pending_failed)
-                pending_sent = pending_failed = 0
-                last_flush = time.monotonic()
-    store.add_progress(release_id, pending_sent, pending_failed)
+            if result is Result.POSTED:
+                recorder.posted.append(futures[future])
+            else:
+                outcome.add(result)
+                recorder.failed += result is Result.PERMANENT
+            if recorder.due():
+                recorder.flush()
+    recorder.close(outcome)
     logger.info("scores sent", extra={"releaseId": release_id, **outcome.summary()})
     return outcome

@@ -13,15 +13,68 @@ grade while it is released or sent never gets a stale value marked as released o
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from coursebridge.grades.release_plan import GradeState, ReleaseCounts, ReleaseError, UnitInfo
-from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import (
+    app_table,
+    cancellation_codes,
+    dynamodb_client,
+    is_conditional_failure,
+    now_epoch,
+)
 
-_MARK_WORKERS = 16
+# Small transactions, several in flight: measured fastest on DynamoDB Local, and a
+# cancelled (conflicting) transaction retries less work.
+_TRANSACTION_SIZE = 25
+_WRITERS = 8
+
+
+def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
+    """Apply many conditional Update actions with few calls: small transactions.
+
+    Returns, per action, whether it was applied. An action whose condition fails is
+    left out and the rest of its transaction is retried without it, so the outcome is
+    the same as one UpdateItem per action, with 1/25th of the round trips.
+    """
+    table = get_settings().app_table
+    chunks = [
+        list(range(start, min(start + _TRANSACTION_SIZE, len(actions))))
+        for start in range(0, len(actions), _TRANSACTION_SIZE)
+    ]
+    applied = [False] * len(actions)
+
+    def run(chunk: list[int]) -> None:
+        pending = chunk
+        for attempt in range(8):
+            if not pending:
+                return
+            try:
+                dynamodb_client().transact_write_items(
+                    TransactItems=[{"Update": {"TableName": table, **actions[i]}} for i in pending]
+                )
+            except ClientError as error:
+                codes = cancellation_codes(error)
+                refused = {
+                    pending[n] for n, code in enumerate(codes) if code == "ConditionalCheckFailed"
+                }
+                if not refused:  # conflicting transaction or throttling: try again
+                    time.sleep(0.02 * 2**attempt)
+                pending = [i for i in pending if i not in refused]
+                continue
+            for i in pending:
+                applied[i] = True
+            return
+        raise RuntimeError("grade updates kept conflicting with other writes")
+
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        list(pool.map(run, chunks))
+    return applied
 
 
 def _grade_key(unit_id: str, account_id: str) -> dict[str, str]:
@@ -109,47 +162,51 @@ class ReleaseStore:
         app_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
 
     def mark_released(self, unit_id: str, grades: list[GradeState], release_id: str) -> int:
-        """Make each grade's current version the released one; returns how many changed."""
-        with ThreadPoolExecutor(max_workers=_MARK_WORKERS) as pool:
-            return sum(pool.map(lambda g: self._mark_one(unit_id, g, release_id), grades))
+        """Make each grade's current version the released one; returns how many changed.
+        A grade edited meanwhile (its version moved) is re-read and released as it is now."""
+        due = [g for g in grades if g.needs_release]
+        applied = conditional_updates([self._release_action(unit_id, g, release_id) for g in due])
+        raced = [g for g, ok in zip(due, applied, strict=True) if not ok]
+        return sum(applied) + sum(self._mark_one(unit_id, g, release_id) for g in raced)
+
+    @staticmethod
+    def _release_action(unit_id: str, grade: GradeState, release_id: str) -> dict[str, Any]:
+        return {
+            "Key": _grade_key(unit_id, grade.account_id),
+            "UpdateExpression": (
+                "SET released = :true, releasedVersion = :v, releasedScore = :score, "
+                "releasedMaxScore = :max, releasedComment = :comment, "
+                "releasedGradedAt = :gradedAt, releasedAt = :now, releasedBy = :release"
+            ),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {
+                ":true": True,
+                ":v": grade.version,
+                ":score": grade.score,
+                ":max": grade.max_score,
+                ":comment": grade.comment,
+                ":gradedAt": grade.graded_at,
+                ":now": now_epoch(),
+                ":release": release_id,
+            },
+        }
 
     def _mark_one(self, unit_id: str, grade: GradeState, release_id: str) -> int:
-        current = grade
-        for _ in range(3):  # the teacher may be editing this grade right now
-            if not current.needs_release:
-                return 0
-            try:
-                app_table().update_item(
-                    Key=_grade_key(unit_id, current.account_id),
-                    UpdateExpression=(
-                        "SET released = :true, releasedVersion = :v, releasedScore = :score, "
-                        "releasedMaxScore = :max, releasedComment = :comment, "
-                        "releasedGradedAt = :gradedAt, releasedAt = :now, releasedBy = :release"
-                    ),
-                    ConditionExpression="version = :v",
-                    ExpressionAttributeValues={
-                        ":true": True,
-                        ":v": current.version,
-                        ":score": current.score,
-                        ":max": current.max_score,
-                        ":comment": current.comment,
-                        ":gradedAt": current.graded_at,
-                        ":now": now_epoch(),
-                        ":release": release_id,
-                    },
-                )
-                return 1
-            except ClientError as error:
-                if not is_conditional_failure(error):
-                    raise
+        for _ in range(3):  # the teacher is editing this grade right now
             item = (
                 app_table()
                 .get_item(Key=_grade_key(unit_id, grade.account_id), ConsistentRead=True)
                 .get("Item")
             )
-            if not item:
+            current = GradeState.from_item(item) if item else None
+            if current is None or not current.needs_release:
                 return 0
-            current = GradeState.from_item(item)
+            try:
+                app_table().update_item(**self._release_action(unit_id, current, release_id))
+                return 1
+            except ClientError as error:
+                if not is_conditional_failure(error):
+                    raise
         raise ReleaseError("a grade kept changing while it was being released; try again")
 
     # ------------------------------------------------------------ sending (worker)
@@ -170,27 +227,29 @@ class ReleaseStore:
             if not is_conditional_failure(error):  # running or done already: leave it
                 raise
 
-    def mark_sent(self, unit_id: str, grade: GradeState, release_id: str) -> bool:
-        """Record that the LMS acknowledged ``releasedVersion``; False when someone else
-        already recorded it (a redelivered message), so nobody counts it twice."""
-        try:
-            app_table().update_item(
-                Key=_grade_key(unit_id, grade.account_id),
-                UpdateExpression=(
-                    "SET sentVersion = :v, sentRelease = :release, sentAt = :now REMOVE lastError"
-                ),
-                ConditionExpression="attribute_not_exists(sentVersion) OR sentVersion < :v",
-                ExpressionAttributeValues={
-                    ":v": grade.released_version,
-                    ":release": release_id,
-                    ":now": now_epoch(),
-                },
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+    def mark_sent(self, unit_id: str, grades: list[GradeState], release_id: str) -> list[bool]:
+        """Record that the LMS acknowledged each grade's ``releasedVersion``. False for a
+        grade someone already recorded (a redelivered message), so nobody counts it twice;
+        a grade re-released meanwhile keeps its newer version to send."""
+        now = now_epoch()
+        return conditional_updates(
+            [
+                {
+                    "Key": _grade_key(unit_id, grade.account_id),
+                    "UpdateExpression": (
+                        "SET sentVersion = :v, sentRelease = :release, sentAt = :now "
+                        "REMOVE lastError"
+                    ),
+                    "ConditionExpression": "attribute_not_exists(sentVersion) OR sentVersion < :v",
+                    "ExpressionAttributeValues": {
+                        ":v": grade.released_version,
+                        ":release": release_id,
+                        ":now": now,
+                    },
+                }
+                for grade in grades
+            ]
+        )
 
     def mark_failed(
         self, unit_id: str, grade: GradeState, release_id: str, reason: str, permanent: bool

@@ -15,6 +15,7 @@ from coursebridge.web import (
     deep_link_routes,
     me_routes,
     page_routes,
+    release_routes,
     responses,
     verify_routes,
 )
@@ -36,6 +37,7 @@ app.include_router(api_routes.router)
 app.include_router(page_routes.router)
 app.include_router(deep_link_routes.router)
 app.include_router(verify_routes.router)
+app.include_router(release_routes.router)
 
 
 def _problem(problem: HttpProblem) -> Response:

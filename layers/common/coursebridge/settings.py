@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     import_queue_url: str
     release_queue_url: str
     signing_key_id: str
+    token_cache_key_id: str = ""  # KMS key that encrypts cached LMS access tokens
     session_secret_arn: str
     sender_email: str = "no-reply@example.com"
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -17,7 +17,9 @@ from coursebridge.imports.run import process_message
 
 logger = Logger()
 tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report the failed message (batch size 1) instead of raising: the same effect on the
+# queue, without an error for Lambda to log twice.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:

@@ -10,6 +10,7 @@ from coursebridge.store.dynamo import users_table
 from tests.integration.import_support import (
     account_by_email,
     emails_to,
+    mail_count,
     make_admin,
     read_report,
     rows,
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.integration
 
 def test_upload_creates_accounts_and_reports_by_email(stack):
     admin = make_admin()
+    seen = mail_count(stack)
     body = rows(
         "Jane,Doe,Jane.Doe@Example.com,0,1001,S1",
         "Tom,Lee,tom@example.com,1,T-7,S2",
@@ -64,7 +66,7 @@ def test_upload_creates_accounts_and_reports_by_email(stack):
     tom = account_by_email("tom@example.com")
     assert tom is not None and tom.is_teacher
 
-    (mail,) = emails_to(stack, "admin@school.edu")
+    (mail,) = emails_to(stack, "admin@school.edu", since=seen)
     assert "Created:   2" in mail.text and "Row 4: Validation isEmail on email failed" in mail.text
     (attachment,) = mail.attachments.values()
     assert b"Unauthorized school" in attachment
@@ -72,6 +74,7 @@ def test_upload_creates_accounts_and_reports_by_email(stack):
 
 def test_second_upload_updates_and_counts_unchanged_without_duplicates(stack):
     admin = make_admin()
+    mail_count(stack)
     first = rows("Jane,Doe,jane@example.com,0,1001,S1", "Tom,Lee,tom@example.com,1,2002,S1")
     run_until_done(stack, upload(stack, admin, first))
     second = rows("Jane,Smith,JANE@example.com,1,1009,S1", "Tom,Lee,tom@example.com,1,2002,S1")
@@ -94,6 +97,7 @@ def test_second_upload_updates_and_counts_unchanged_without_duplicates(stack):
 
 def test_custom_password_is_hashed_and_removed_from_the_object(stack):
     admin = make_admin()
+    mail_count(stack)
     uploaded = upload(
         stack, admin, rows("Jane,Doe,jane@example.com,0,1001,S1"), custom_password="Sesame-42"
     )

@@ -140,21 +140,20 @@ class Importer:
         except LeaseLost:
             logger.info("import held by another worker", extra={"job": job.upload.job_id})
             return
-        finished = False
+        handed_over = False
         try:
             if job.status == "scanning":
                 self.scan()
             if job.status == "importing":
-                finished = self.import_rows()
-                if not finished:
-                    return
+                handed_over = not self.import_rows()
             if job.status == "reporting":
                 self.report()
-            finished = True
         finally:
+            # On an exception the message itself comes back (SQS redelivery); the lease
+            # is released so that the retry need not wait for it to expire.
             self.jobs.release(job)
-            if not finished and job.status == "importing" and self._saved[1] == "importing":
-                self._continue_later()
+        if handed_over:
+            self._continue_later()
 
     def _continue_later(self) -> None:
         ref = {"bucket": self.job.upload.bucket, "key": self.job.upload.key,
@@ -302,4 +301,4 @@ class Importer:
         job.report_key = summary.json_key
         job.status = summary.status
         self._save()
-        logger.info("import finished", extra={"report": stem, **job.counts})
+        logger.info("import finished", extra={"report": stem, "counts": job.counts})

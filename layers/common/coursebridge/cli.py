@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError

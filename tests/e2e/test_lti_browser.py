@@ -98,6 +98,10 @@ def test_teacher_and_student_launch_from_the_demo_lms(demo, tmp_path: Path, mode
                 assert me["status"] == 200, me
                 assert me["body"]["role"] == role
                 assert me["body"]["orgId"] == "demo"
+                frame.wait_for_selector("h1")
+                assert frame.inner_text("h1") == "Cell structure quiz"
+                releases = frame.locator("#release").count()
+                assert releases == (1 if role == "TEACHER" else 0)
                 launches = [status for url, status in seen if url.endswith("/lti/launch")]
                 cookie_only = _me(frame, None)["status"]
                 if mode == "no-cookies":
@@ -108,5 +112,34 @@ def test_teacher_and_student_launch_from_the_demo_lms(demo, tmp_path: Path, mode
                     assert launches == [303], seen
                     assert cookie_only == 200  # the Partitioned session cookie works too
                 page.close()
+        finally:
+            context.close()
+
+
+def test_teacher_adds_an_activity_by_deep_linking(demo, tmp_path: Path):
+    """Deep linking round trip: the demo LMS verifies the tool's signed response
+    with the tool's JWKS (third-party cookies blocked, Chromium's default)."""
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{demo.base_url}/")
+            page.check("input[name=person][value=teacher]")
+            page.check("input[name=type][value=LtiDeepLinkingRequest]")
+            page.click("#launch")
+            page.wait_for_url(re.compile(r"/course\?"))
+            frame = page.frame(name="tool")
+            assert frame is not None
+            frame.wait_for_url(re.compile(r"/app/classes/[^/]+/deep-link\?cb_session="))
+            frame.fill("#new_title", "Mitosis worksheet")
+            frame.click("button[type=submit]")
+            frame.wait_for_url(f"{demo.base_url}/deep-link-return", timeout=20000)
+            assert frame.inner_text("h1") == "Activity added"
+            (response,) = demo.deep_link_responses
+            (item,) = response["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+            assert item["type"] == "ltiResourceLink"
+            assert item["title"] == "Mitosis worksheet"
         finally:
             context.close()

@@ -45,6 +45,7 @@ def test_clean_email(raw, expected):
         ("Ada\x00\x07Lovelace", "Ada Lovelace"),
         ("🦄 Ada 👩🏽‍💻", "🦄 Ada 👩🏽‍💻"),
         ("Ada\ud800", "Ada"),
+        ("Ada\u202eecalevol", "Adaecalevol"),
         (None, ""),
         (42, "42"),
         (True, ""),

@@ -33,7 +33,7 @@ def _echo_mail(stack: LocalStack, stop: threading.Event) -> None:
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     ports = Ports.from_env()
-    stack = LocalStack(ports, log_dir=ROOT / ".local" / "logs")
+    stack = LocalStack(ports, log_dir=ROOT / ".local" / "logs", demo_lms=True)
     try:
         stack.start()
     except ServerError as error:
@@ -49,7 +49,9 @@ def main() -> int:
         + "".join(f"  {name}={url}" for name, url in extras.items()),
         flush=True,
     )
+    # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while not stop.wait(1):
             pass

@@ -7,17 +7,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from coursebridge.web import verify_routes
+from coursebridge.web import me_routes, verify_routes
 
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver()
+app.include_router(me_routes.router)
+
 app.include_router(verify_routes.router)
-
-
-@app.get("/api/me")
-def me() -> Response:
-    return Response(401, "application/json", '{"error": "not signed in"}')
 
 
 @app.not_found

@@ -152,6 +152,15 @@ def platform_remove(args: argparse.Namespace) -> str:
     return f"removed platform {args.issuer} client {args.client_id}"
 
 
+def keys_rotate(args: argparse.Namespace) -> str:
+    from coursebridge.keyring import rotate_signing_key
+
+    if args.grace_days < 0:
+        raise CliError("--grace-days must be 0 or more")
+    key_id = rotate_signing_key(int(args.grace_days * 24 * 3600))
+    return f"active signing key {key_id}"
+
+
 def accounts_audit(args: argparse.Namespace) -> str:
     if OrgStore().get(args.org) is None:
         raise CliError(f"unknown org {args.org!r}")
@@ -229,6 +238,18 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("--issuer", required=True)
     remove.add_argument("--client-id", required=True)
     remove.set_defaults(func=platform_remove)
+
+    keys = groups.add_parser("keys", help="the tool's signing keys").add_subparsers(
+        dest="cmd", required=True
+    )
+    rotate = keys.add_parser("rotate", help="new KMS signing key; the old one stays published")
+    rotate.add_argument(
+        "--grace-days",
+        type=float,
+        default=7,
+        help="how long the old key stays in the JWKS (default 7)",
+    )
+    rotate.set_defaults(func=keys_rotate)
 
     accounts = groups.add_parser("accounts", help="accounts").add_subparsers(
         dest="cmd", required=True

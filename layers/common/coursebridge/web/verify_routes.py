@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.accounts.confirm import Confirmations, VerifiedLaunch
+from coursebridge.accounts.resolve import AccountBusy
 from coursebridge.accounts.verification import VerificationFailed
 from coursebridge.classes.enter import CourseEntry, enter_course
 from coursebridge.sessions import Session, encode_session, session_cookie
@@ -67,6 +68,8 @@ def verify() -> Response:
         verified = Confirmations().confirm(token)
     except VerificationFailed as failure:
         return _response(responses.error_page(failure.status, failure.title, failure.message))
+    except AccountBusy as busy:
+        return _response(responses.error_page(busy.status, "Busy", busy.message))
     entry = enter_course(verified.claims, verified.entered, verified.org)
     if not isinstance(entry, CourseEntry):
         return _response(

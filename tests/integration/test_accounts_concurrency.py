@@ -87,3 +87,13 @@ def test_a_changed_email_racing_a_new_student_for_it_stays_unique(stack):
         assert "old@example.edu" not in claims
     else:
         assert claims["old@example.edu"] == mover.account.account_id
+
+
+def test_simultaneous_launches_with_a_changed_name_copy_it_once(stack):
+    org = make_org()
+    first = resolve_launch_account(launch("known"), org)
+    renamed = [launch("known", given_name="Ada", family_name="King") for _ in range(20)]
+    outcomes = race(renamed, org)
+    assert {o.account.account_id for o in outcomes} == {first.account.account_id}
+    assert {o.account.name for o in outcomes} == {"Ada King"}
+    assert audit_actions("acme") == ["created", "updated"]  # one copy, one record

@@ -191,7 +191,7 @@ class _Resolver:
         if not records and not plan.refresh_link:
             return self._entered(account)
         try:
-            self.writes.update_on_launch(plan.link, plan.changes, records, plan.refresh_link)
+            self.writes.update_on_launch(plan.link, plan.changes, records, link.version)
         except EmailAlreadyClaimed:
             raise _Retry() from None  # taken meanwhile: the next attempt keeps the old email
         except AccountChanged:
@@ -249,9 +249,14 @@ class _Resolver:
             else None,
         )
         record = self._record(action, account.account_id, matched=matched)
-        self.writes.link_account(
-            self._new_link(account.account_id), changes, [record], only_unlinked_csv=only_csv
-        )
+        try:
+            self.writes.link_account(
+                self._new_link(account.account_id), changes, [record], only_unlinked_csv=only_csv
+            )
+        except AccountChanged:
+            if only_csv:
+                raise  # linked by someone else meanwhile: the caller creates a new account
+            raise _Retry() from None
         account.orgs.add(self.org.org_id)
         account.is_teacher = account.is_teacher or changes.make_teacher
         account.student_id = changes.student_id or account.student_id

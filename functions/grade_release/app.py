@@ -1,10 +1,17 @@
-"""SQS → sends released grades to the LMS gradebook (LTI AGS)."""
+"""SQS → sends released grades to the LMS gradebook (LTI AGS), then mails a summary.
+
+One message = one release (``{"releaseId": ...}``). A message whose grades met only
+transient failures is reported as a batch item failure, so SQS brings it back; after
+the queue's last receive it goes to the DLQ, and the release already shows those
+grades as failed.
+"""
 
 from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -13,18 +20,29 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from coursebridge.grades.release import deliver_release, remaining_deadline
+
 logger = Logger()
 tracer = Tracer()
+metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    message = json.loads(record.body)
-    logger.info("release message received", extra={"releaseId": message.get("releaseId")})
+@tracer.capture_method
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    release_id = str(json.loads(record.body)["releaseId"])
+    metrics.add_metric(name="ReleaseMessages", unit=MetricUnit.Count, value=1)
+    logger.append_keys(releaseId=release_id)
+    deliver_release(
+        release_id,
+        receive_count=int(record.attributes.approximate_receive_count or 1),
+        deadline=remaining_deadline(lambda_context.get_remaining_time_in_millis()),
+    )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

@@ -10,7 +10,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from coursebridge.classes.deep_linking import DeepLinkRefused
 from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
-from coursebridge.web import api_routes, deep_link_routes, me_routes, page_routes, responses
+from coursebridge.web import (
+    api_routes,
+    deep_link_routes,
+    me_routes,
+    page_routes,
+    release_routes,
+    responses,
+    verify_routes,
+)
 from coursebridge.web.errors import (
     BadRequest,
     Conflict,
@@ -28,6 +36,8 @@ app.include_router(me_routes.router)
 app.include_router(api_routes.router)
 app.include_router(page_routes.router)
 app.include_router(deep_link_routes.router)
+app.include_router(verify_routes.router)
+app.include_router(release_routes.router)
 
 
 def _problem(problem: HttpProblem) -> Response:

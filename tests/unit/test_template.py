@@ -132,3 +132,16 @@ def test_built_layer_binaries_match_the_function_architecture():
         assert _elf_machine(so) == expected_machine, so
         if "cpython-" in so.name:
             assert f"cpython-{runtime}" in so.name, so
+
+
+def test_release_worker_knows_the_release_queues_last_receive():
+    from coursebridge.grades.release import MAX_RECEIVE_COUNT
+
+    redrive = TEMPLATE.resources["ReleaseQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == MAX_RECEIVE_COUNT
+
+
+def test_cached_lms_tokens_are_encrypted_by_their_own_kms_key():
+    key = TEMPLATE.resources["TokenCacheKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")
+    assert "TOKEN_CACHE_KEY_ID" in TEMPLATE.globals["Environment"]["Variables"]

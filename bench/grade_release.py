@@ -1,0 +1,220 @@
+"""Release Grades throughput: 1,000 students, a platform answering in 100 ms.
+
+Measures, on the real local stack (DynamoDB Local, moto SQS/KMS/SES, the demo LMS's AGS
+service with 100 ms latency on every call): POST release → the grade_release handler
+run by the local SQS mapping → every score acknowledged and the release ``done``.
+Baseline in the same run: a naive serial sender (one score at a time, same client and
+token) on a subset, extrapolated to the full class.
+
+    .venv/bin/python -m bench.grade_release [--students 1000] [--latency-ms 100] [--baseline 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+from coursebridge.keyring import active_signing_key_id
+from coursebridge.lti.ags import SCOPE_LINEITEM, SCOPE_SCORE, AgsClient, PlatformGate, Score
+from coursebridge.lti.ags_token import AgsPlatform, DynamoTokenStore, TokenProvider
+from coursebridge.sessions import Session, encode_session
+from coursebridge.signing import KmsSigner
+from coursebridge.store.dynamo import app_table, now_epoch
+from coursebridge.store.orgs import Org, OrgStore
+from coursebridge.store.platforms import PlatformRegistration, PlatformStore
+from local.demo_lms.ags import AgsService, Faults, serve
+from local.environment import Ports
+from local.servers import free_port
+from local.stack import LocalStack
+
+ISSUER = "https://bench-lms.example"
+CLIENT_ID = "bench-tool"
+CLASS_ID, UNIT_ID, TEACHER = "cls_bench", "unit_bench", "acc_bench_teacher"
+
+
+def _seed(base_url: str, lms: AgsService, students: int) -> None:
+    OrgStore().create(Org(org_id="bench", name="Bench"))
+    PlatformStore().add(
+        PlatformRegistration(
+            issuer=ISSUER,
+            client_id=CLIENT_ID,
+            deployment_ids=["d1"],
+            auth_login_url=f"{base_url}/auth",
+            auth_token_url=f"{base_url}/token",
+            jwks_url=f"{base_url}/jwks",
+            org_id="bench",
+        )
+    )
+    lineitem = lms.ensure_line_item(base_url, "ctx", "rl", "Bench essay", 100)
+    now = now_epoch()
+    with app_table().batch_writer() as batch:
+        batch.put_item(
+            Item={
+                "pk": f"UNIT#{UNIT_ID}",
+                "sk": "META",
+                "classId": CLASS_ID,
+                "orgId": "bench",
+                "title": "Bench essay",
+                "maxScore": Decimal(100),
+                "issuer": ISSUER,
+                "clientId": CLIENT_ID,
+                "deploymentId": "d1",
+                "resourceLinkId": "rl",
+                "lineitem": lineitem,
+                "agsScope": [SCOPE_LINEITEM, SCOPE_SCORE],
+            }
+        )
+        batch.put_item(
+            Item={
+                "pk": f"CLASS#{CLASS_ID}",
+                "sk": f"MEMBER#{TEACHER}",
+                "role": "TEACHER",
+                "readOnly": False,
+                "name": "Bench Teacher",
+                "email": "bench-teacher@example.edu",
+            }
+        )
+        for n in range(students):
+            account_id = f"acc_{n:05d}"
+            batch.put_item(
+                Item={
+                    "pk": f"CLASS#{CLASS_ID}",
+                    "sk": f"MEMBER#{account_id}",
+                    "role": "STUDENT",
+                    "sub": f"sub-{n}",
+                    "issuer": ISSUER,
+                    "name": f"Student {n}",
+                }
+            )
+            batch.put_item(
+                Item={
+                    "pk": f"UNIT#{UNIT_ID}",
+                    "sk": f"GRADE#{account_id}",
+                    "classId": CLASS_ID,
+                    "unitId": UNIT_ID,
+                    "accountId": account_id,
+                    "sub": f"sub-{n}",
+                    "issuer": ISSUER,
+                    "score": Decimal(n % 101),
+                    "maxScore": Decimal(100),
+                    "comment": "",
+                    "gradedAt": now,
+                    "gradedBy": TEACHER,
+                    "version": 1,
+                }
+            )
+
+
+def _release(stack: LocalStack, students: int) -> tuple[float, str]:
+    token = encode_session(
+        Session(
+            account_id=TEACHER,
+            org_id="bench",
+            issuer=ISSUER,
+            deployment_id="d1",
+            role="TEACHER",
+            email="bench-teacher@example.edu",
+            class_id=CLASS_ID,
+            unit_id=UNIT_ID,
+        )
+    )
+    poller = stack.make_pollers()["GradeReleaseFunction"]
+    started = time.perf_counter()
+    response = requests.post(
+        f"{stack.ports.tool_url}/api/classes/{CLASS_ID}/units/{UNIT_ID}/release",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    response.raise_for_status()
+    release_id = response.json()["releaseId"]
+    print(f"  POST release answered 202 after {time.perf_counter() - started:.2f} s", flush=True)
+    for _ in range(20):
+        poller.poll_once(wait_seconds=1)
+        status = requests.get(
+            f"{stack.ports.tool_url}/api/releases/{release_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).json()
+        if status["status"] == "done":
+            break
+    elapsed = time.perf_counter() - started
+    if status["sent"] != students:
+        raise SystemExit(f"release did not send every grade: {status}")
+    return elapsed, release_id
+
+
+def _naive_serial(base_url: str, lms: AgsService, count: int) -> float:
+    """One score at a time: what a sender without concurrency would do."""
+    lineitem = lms.ensure_line_item(base_url, "ctx-naive", "rl-naive", "Naive", 100)
+    PlatformGate._gates.clear()
+    signer = KmsSigner(active_signing_key_id())
+    client = AgsClient(
+        platform=AgsPlatform(ISSUER, CLIENT_ID, f"{base_url}/token"),
+        scopes=frozenset({SCOPE_SCORE}),
+        sign_assertion=signer.sign_jwt,
+        tokens=None,
+        concurrency=1,
+    )
+    client.tokens = TokenProvider(DynamoTokenStore(), client.request_token)
+    started = time.perf_counter()
+    for n in range(count):
+        client.post_score(
+            lineitem, Score(f"naive-{n}", Decimal(n % 101), Decimal(100), datetime.now(UTC))
+        )
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench.grade_release")
+    parser.add_argument("--students", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--baseline", type=int, default=100, help="students for the naive run")
+    args = parser.parse_args(argv)
+
+    saved = dict(os.environ)
+    ports = Ports(http=free_port(), moto=free_port(), dynamodb=free_port(), demo_lms=free_port())
+    log_dir = Path(tempfile.mkdtemp(prefix="coursebridge-bench-"))
+    stack = LocalStack(ports, log_dir=log_dir, pollers=False).start()
+    lms = AgsService(
+        f"{ports.tool_url}/.well-known/jwks.json",
+        client_ids={CLIENT_ID},
+        faults=Faults(latency_ms=args.latency_ms),
+    )
+    server = serve(lms)
+    try:
+        _seed(server.base_url, lms, args.students)
+        elapsed, _ = _release(stack, args.students)
+        tokens = lms.token_requests
+        received = len(lms.scores)
+        naive = _naive_serial(server.base_url, lms, args.baseline)
+    finally:
+        server.stop()
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+    naive_full = naive * args.students / args.baseline
+    print(f"students: {args.students}, platform latency: {args.latency_ms} ms per call")
+    print(
+        f"release (POST → SQS → grade_release → all scores acknowledged → done): "
+        f"{elapsed:.2f} s, {received} scores received, {tokens} token request(s)"
+    )
+    print(
+        f"baseline naive serial sender: {naive:.2f} s for {args.baseline} students, "
+        f"extrapolated to {args.students}: {naive_full:.1f} s"
+    )
+    print(
+        f"speed-up: {naive_full / elapsed:.1f}x; target ≤ 10 s with one token request: "
+        f"{'met' if elapsed <= 10 and tokens == 1 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+"""DynamoDB access for Release Grades (app table), per GRADES_CONTRACT.md.
+
+Items read:   UNIT#<unitId>/META (unit), CLASS#<classId>/MEMBER#<accountId> (names)
+Items written:
+  UNIT#<unitId>/GRADE#<accountId>  released, releasedVersion, releasedScore/MaxScore/Comment,
+                                   releasedGradedAt, releasedAt (at release); sentVersion,
+                                   sentRelease, sentAt, lastError (by the sender)
+  UNIT#<unitId>/META               releaseLineitem (line item the tool found or created)
+  RELEASE#<releaseId>/META         the release and its progress; gsi1 = UNIT#<unitId>#RELEASES
+Every write to a grade is conditional on the version it acts on, so a teacher editing a
+grade while it is released or sent never gets a stale value marked as released or sent.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from coursebridge.grades.release_plan import GradeState, ReleaseCounts, ReleaseError, UnitInfo
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import (
+    app_table,
+    cancellation_codes,
+    dynamodb_client,
+    is_conditional_failure,
+    now_epoch,
+)
+
+# Small transactions, several in flight: measured fastest on DynamoDB Local, and a
+# cancelled (conflicting) transaction retries less work.
+_TRANSACTION_SIZE = 25
+_WRITERS = 8
+
+
+def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
+    """Apply many conditional Update actions with few calls: small transactions.
+
+    Returns, per action, whether it was applied. An action whose condition fails is
+    left out and the rest of its transaction is retried without it, so the outcome is
+    the same as one UpdateItem per action, with 1/25th of the round trips.
+    """
+    table = get_settings().app_table
+    chunks = [
+        list(range(start, min(start + _TRANSACTION_SIZE, len(actions))))
+        for start in range(0, len(actions), _TRANSACTION_SIZE)
+    ]
+    applied = [False] * len(actions)
+
+    def run(chunk: list[int]) -> None:
+        pending = chunk
+        for attempt in range(8):
+            if not pending:
+                return
+            try:
+                dynamodb_client().transact_write_items(
+                    TransactItems=[{"Update": {"TableName": table, **actions[i]}} for i in pending]
+                )
+            except ClientError as error:
+                codes = cancellation_codes(error)
+                refused = {
+                    pending[n] for n, code in enumerate(codes) if code == "ConditionalCheckFailed"
+                }
+                if not refused:  # conflicting transaction or throttling: try again
+                    time.sleep(0.02 * 2**attempt)
+                pending = [i for i in pending if i not in refused]
+                continue
+            for i in pending:
+                applied[i] = True
+            return
+        raise RuntimeError("grade updates kept conflicting with other writes")
+
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        list(pool.map(run, chunks))
+    return applied
+
+
+def _grade_key(unit_id: str, account_id: str) -> dict[str, str]:
+    return {"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"}
+
+
+def _release_key(release_id: str) -> dict[str, str]:
+    return {"pk": f"RELEASE#{release_id}", "sk": "META"}
+
+
+def _query_all(**kwargs: Any) -> list[dict]:
+    table = app_table()
+    items: list[dict] = []
+    while True:
+        page = table.query(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class ReleaseStore:
+    # ------------------------------------------------------------ reads
+    def unit(self, unit_id: str) -> UnitInfo | None:
+        item = app_table().get_item(Key={"pk": f"UNIT#{unit_id}", "sk": "META"}).get("Item")
+        return UnitInfo.from_item(unit_id, item) if item else None
+
+    def grades(self, unit_id: str) -> list[GradeState]:
+        items = _query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :grade)",
+            ExpressionAttributeValues={":pk": f"UNIT#{unit_id}", ":grade": "GRADE#"},
+            ConsistentRead=True,
+        )
+        return [GradeState.from_item(item) for item in items]
+
+    def member_names(self, class_id: str) -> dict[str, str]:
+        items = _query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :member)",
+            ExpressionAttributeValues={":pk": f"CLASS#{class_id}", ":member": "MEMBER#"},
+            ProjectionExpression="sk, #n, email",
+            ExpressionAttributeNames={"#n": "name"},
+        )
+        return {
+            item["sk"].removeprefix("MEMBER#"): item.get("name") or item.get("email") or ""
+            for item in items
+        }
+
+    def member(self, class_id: str, account_id: str) -> dict | None:
+        return (
+            app_table()
+            .get_item(Key={"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{account_id}"})
+            .get("Item")
+        )
+
+    def release(self, release_id: str) -> dict | None:
+        return app_table().get_item(Key=_release_key(release_id), ConsistentRead=True).get("Item")
+
+    # ------------------------------------------------------------ release (web)
+    def create_release(
+        self,
+        release_id: str,
+        unit: UnitInfo,
+        requested_by: str,
+        requested_by_email: str | None,
+    ) -> None:
+        now = now_epoch()
+        item = {
+            **_release_key(release_id),
+            "kind": "release",
+            "releaseId": release_id,
+            "unitId": unit.unit_id,
+            "classId": unit.class_id,
+            "requestedBy": requested_by,
+            "status": "pending",
+            "sent": 0,
+            "failed": 0,
+            "unchanged": 0,
+            "errors": [],
+            "createdAt": now,
+            "gsi1pk": f"UNIT#{unit.unit_id}#RELEASES",
+            "gsi1sk": f"{now:012d}#{release_id}",
+        }
+        if requested_by_email:
+            item["requestedByEmail"] = requested_by_email
+        app_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def mark_released(self, unit_id: str, grades: list[GradeState], release_id: str) -> int:
+        """Make each grade's current version the released one; returns how many changed.
+        A grade edited meanwhile (its version moved) is re-read and released as it is now."""
+        due = [g for g in grades if g.needs_release]
+        applied = conditional_updates([self._release_action(unit_id, g, release_id) for g in due])
+        raced = [g for g, ok in zip(due, applied, strict=True) if not ok]
+        return sum(applied) + sum(self._mark_one(unit_id, g, release_id) for g in raced)
+
+    @staticmethod
+    def _release_action(unit_id: str, grade: GradeState, release_id: str) -> dict[str, Any]:
+        return {
+            "Key": _grade_key(unit_id, grade.account_id),
+            "UpdateExpression": (
+                "SET released = :true, releasedVersion = :v, releasedScore = :score, "
+                "releasedMaxScore = :max, releasedComment = :comment, "
+                "releasedGradedAt = :gradedAt, releasedAt = :now, releasedBy = :release"
+            ),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {
+                ":true": True,
+                ":v": grade.version,
+                ":score": grade.score,
+                ":max": grade.max_score,
+                ":comment": grade.comment,
+                ":gradedAt": grade.graded_at,
+                ":now": now_epoch(),
+                ":release": release_id,
+            },
+        }
+
+    def _mark_one(self, unit_id: str, grade: GradeState, release_id: str) -> int:
+        for _ in range(3):  # the teacher is editing this grade right now
+            item = (
+                app_table()
+                .get_item(Key=_grade_key(unit_id, grade.account_id), ConsistentRead=True)
+                .get("Item")
+            )
+            current = GradeState.from_item(item) if item else None
+            if current is None or not current.needs_release:
+                return 0
+            try:
+                app_table().update_item(**self._release_action(unit_id, current, release_id))
+                return 1
+            except ClientError as error:
+                if not is_conditional_failure(error):
+                    raise
+        raise ReleaseError("a grade kept changing while it was being released; try again")
+
+    # ------------------------------------------------------------ sending (worker)
+    def set_running(self, release_id: str) -> None:
+        try:
+            app_table().update_item(
+                Key=_release_key(release_id),
+                UpdateExpression="SET #s = :running, startedAt = :now",
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":running": "running",
+                    ":pending": "pending",
+                    ":now": now_epoch(),
+                },
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):  # running or done already: leave it
+                raise
+
+    def mark_sent(self, unit_id: str, grades: list[GradeState], release_id: str) -> list[bool]:
+        """Record that the LMS acknowledged each grade's ``releasedVersion``. False for a
+        grade someone already recorded (a redelivered message), so nobody counts it twice;
+        a grade re-released meanwhile keeps its newer version to send."""
+        now = now_epoch()
+        return conditional_updates(
+            [
+                {
+                    "Key": _grade_key(unit_id, grade.account_id),
+                    "UpdateExpression": (
+                        "SET sentVersion = :v, sentRelease = :release, sentAt = :now "
+                        "REMOVE lastError"
+                    ),
+                    "ConditionExpression": "attribute_not_exists(sentVersion) OR sentVersion < :v",
+                    "ExpressionAttributeValues": {
+                        ":v": grade.released_version,
+                        ":release": release_id,
+                        ":now": now,
+                    },
+                }
+                for grade in grades
+            ]
+        )
+
+    def mark_failed(
+        self, unit_id: str, grade: GradeState, release_id: str, reason: str, permanent: bool
+    ) -> None:
+        """Keep the platform's reason on the grade; it stays unsent, so the next release
+        (or a redrive of the DLQ message) sends it again."""
+        try:
+            app_table().update_item(
+                Key=_grade_key(unit_id, grade.account_id),
+                UpdateExpression="SET lastError = :error",
+                ConditionExpression="attribute_not_exists(sentVersion) OR sentVersion < :v",
+                ExpressionAttributeValues={
+                    ":v": grade.released_version,
+                    ":error": {
+                        "reason": reason,
+                        "releaseId": release_id,
+                        "version": grade.released_version,
+                        "permanent": permanent,
+                        "at": now_epoch(),
+                    },
+                },
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):  # delivered meanwhile: nothing to record
+                raise
+
+    def add_progress(self, release_id: str, sent: int, failed: int) -> None:
+        if not (sent or failed):
+            return
+        app_table().update_item(
+            Key=_release_key(release_id),
+            UpdateExpression="ADD sent :sent, failed :failed",
+            ExpressionAttributeValues={":sent": sent, ":failed": failed},
+        )
+
+    def save_line_item(self, unit_id: str, lineitem_url: str) -> str:
+        """Store the line item found or created for the unit; the first one stored wins."""
+        try:
+            app_table().update_item(
+                Key={"pk": f"UNIT#{unit_id}", "sk": "META"},
+                UpdateExpression="SET releaseLineitem = :url",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND attribute_not_exists(releaseLineitem)"
+                ),
+                ExpressionAttributeValues={":url": lineitem_url},
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+            unit = self.unit(unit_id)
+            if unit and unit.release_lineitem:
+                return unit.release_lineitem
+        return lineitem_url
+
+    def try_line_item_lease(self, unit_id: str, seconds: int = 30) -> bool:
+        now = now_epoch()
+        try:
+            app_table().update_item(
+                Key={"pk": f"UNIT#{unit_id}", "sk": "META"},
+                UpdateExpression="SET releaseLineitemLease = :until",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(releaseLineitemLease) "
+                    "OR releaseLineitemLease < :now)"
+                ),
+                ExpressionAttributeValues={":until": now + seconds, ":now": now},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def mark_emailed(self, release_id: str) -> None:
+        app_table().update_item(
+            Key=_release_key(release_id),
+            UpdateExpression="SET emailedAt = :now",
+            ExpressionAttributeValues={":now": now_epoch()},
+        )
+
+    def finish(self, release_id: str, counts: ReleaseCounts) -> bool:
+        """Write the final counts; True only for the call that completed the release
+        (so exactly one summary email goes out, however often the message comes back)."""
+        values = {
+            ":sent": counts.sent,
+            ":failed": counts.failed,
+            ":unchanged": counts.unchanged,
+            ":errors": [e.to_item() for e in counts.errors],
+            ":now": now_epoch(),
+        }
+        table = app_table()
+        try:
+            table.update_item(
+                Key=_release_key(release_id),
+                UpdateExpression=(
+                    "SET #s = :done, sent = :sent, failed = :failed, unchanged = :unchanged, "
+                    "errors = :errors, completedAt = :now"
+                ),
+                ConditionExpression="attribute_exists(pk) AND #s <> :done",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={**values, ":done": "done"},
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+            table.update_item(  # already done: keep the numbers true (e.g. a DLQ redrive)
+                Key=_release_key(release_id),
+                UpdateExpression=(
+                    "SET sent = :sent, failed = :failed, unchanged = :unchanged, "
+                    "errors = :errors, updatedAt = :now"
+                ),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=values,
+            )
+            return False
+        return True

@@ -1,0 +1,395 @@
+"""LTI Assignment and Grade Services 2.0 client: line items and scores.
+
+Spec: 1EdTech LTI AGS 2.0 (Score publish service §3.4, line item service §3.2) and the
+Security Framework 1.0 (client credentials + private_key_jwt, see ``ags_token``).
+
+Every call goes through one platform gate (bounded concurrency per platform, shared
+by all senders in the process, paused for everybody when the platform says
+``Retry-After``), retries 429 and 5xx with exponential backoff and full jitter
+(honouring ``Retry-After``), refreshes the token once on 401, and turns any other
+4xx into a ``PermanentAgsError`` carrying the platform's own message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from coursebridge.lti.ags_token import (
+    ASSERTION_TYPE,
+    DEFAULT_EXPIRES_IN,
+    AccessToken,
+    AgsPlatform,
+    DynamoTokenStore,
+    TokenProvider,
+    client_assertion_claims,
+)
+
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+SCOPE_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+AGS_SCOPES = frozenset(
+    {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE}
+)
+
+SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEM_CONTAINER_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+
+DEFAULT_CONCURRENCY = 32
+_TIMEOUT = (5, 20)  # connect, read (seconds)
+
+
+class AgsError(Exception):
+    """A request to the platform did not succeed."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class PermanentAgsError(AgsError):
+    """The platform refused for good (4xx other than 401/429): retrying cannot help."""
+
+
+class TransientAgsError(AgsError):
+    """429, 5xx or no answer after the last retry: a later attempt may succeed."""
+
+
+@dataclass(frozen=True)
+class Score:
+    """One AGS Score (§3.4): the released grade of one user."""
+
+    user_id: str
+    score_given: Decimal
+    score_maximum: Decimal
+    timestamp: datetime
+    comment: str = ""
+    activity_progress: str = "Completed"
+    grading_progress: str = "FullyGraded"
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "userId": self.user_id,
+            "scoreGiven": _number(self.score_given),
+            "scoreMaximum": _number(self.score_maximum),
+            "activityProgress": self.activity_progress,
+            "gradingProgress": self.grading_progress,
+            "timestamp": iso_timestamp(self.timestamp),
+        }
+        if self.comment:
+            body["comment"] = self.comment
+        return body
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """ISO 8601 with milliseconds and an explicit offset, as §3.4.6 asks."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def scores_url(lineitem_url: str) -> str:
+    """``<lineitem>/scores``, keeping any query string the platform put on the line item."""
+    parts = urlsplit(lineitem_url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Full-jitter exponential backoff; never earlier than ``Retry-After``."""
+        backoff = random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        if retry_after is None:
+            return backoff
+        return min(retry_after, self.max_retry_after) + backoff * 0.1
+
+
+def default_retry_policy() -> RetryPolicy:
+    return RetryPolicy()
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+class PlatformGate:
+    """Bounded concurrency for one platform, and a shared pause after ``Retry-After``."""
+
+    _gates: dict[str, PlatformGate] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_platform(cls, issuer: str, limit: int = DEFAULT_CONCURRENCY) -> PlatformGate:
+        with cls._guard:
+            gate = cls._gates.get(issuer)
+            if gate is None or gate.limit != limit:
+                gate = cls._gates[issuer] = PlatformGate(limit)
+            return gate
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def wait_for_pause(self, sleep: Callable[[float], None]) -> None:
+        while (left := self._paused_until - time.monotonic()) > 0:
+            sleep(min(left, 1.0))
+
+    def __enter__(self) -> PlatformGate:
+        self._slots.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._slots.release()
+
+
+def platform_message(response: requests.Response) -> str:
+    """The platform's own explanation of an error response, short enough to show."""
+    text = response.text.strip()
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        parts = [
+            str(body[k])
+            for k in ("error", "error_description", "message", "reason", "detail")
+            if body.get(k)
+        ]
+        if parts:
+            text = ": ".join(parts)
+    return f"HTTP {response.status_code}: {text[:300] or response.reason}"
+
+
+def _session(pool_size: int) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@dataclass
+class AgsClient:
+    """Talks AGS to one platform as one tool registration (issuer + client_id)."""
+
+    platform: AgsPlatform
+    scopes: frozenset[str]
+    sign_assertion: Callable[[dict[str, Any]], str]
+    tokens: TokenProvider | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    retry: RetryPolicy = field(default_factory=lambda: default_retry_policy())
+    sleep: Callable[[float], None] = time.sleep
+    deadline: float | None = None  # time.monotonic() after which no retry is started
+    http: requests.Session | None = None
+
+    def __post_init__(self) -> None:
+        self.http = self.http or _session(self.concurrency)
+        self.tokens = self.tokens or TokenProvider(DynamoTokenStore(), self.request_token)
+        self.gate = PlatformGate.for_platform(self.platform.issuer, self.concurrency)
+        self.token_requests = 0
+
+    # ------------------------------------------------------------ OAuth 2.0
+    def request_token(self, platform: AgsPlatform, scopes: frozenset[str]) -> AccessToken:
+        """Client-credentials grant with a private_key_jwt assertion (RFC 7523 §2.2)."""
+        assert self.http is not None
+        form = {
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.sign_assertion(client_assertion_claims(platform)),
+            "scope": " ".join(sorted(scopes)),
+        }
+        for attempt in range(self.retry.max_attempts):
+            self.token_requests += 1
+            try:
+                response = self.http.post(
+                    platform.token_url,
+                    data=form,
+                    headers={"Accept": "application/json"},
+                    timeout=_TIMEOUT,
+                )
+            except requests.RequestException as error:
+                self._backoff(attempt, None, f"token request failed: {error}")
+                continue
+            if response.status_code == 200:
+                return self._parse_token(response, scopes)
+            if response.status_code == 429 or response.status_code >= 500:
+                self._backoff(
+                    attempt,
+                    parse_retry_after(response.headers.get("Retry-After")),
+                    f"token request: {platform_message(response)}",
+                )
+                # a fresh assertion each try: platforms may refuse a reused jti
+                form["client_assertion"] = self.sign_assertion(client_assertion_claims(platform))
+                continue
+            raise PermanentAgsError(
+                f"the LMS refused the tool's token request ({platform_message(response)})",
+                response.status_code,
+            )
+        raise TransientAgsError("the LMS token endpoint kept failing")
+
+    @staticmethod
+    def _parse_token(response: requests.Response, scopes: frozenset[str]) -> AccessToken:
+        try:
+            body = response.json()
+            value = body["access_token"]
+            token_type = str(body.get("token_type", "Bearer"))
+        except (ValueError, KeyError, TypeError):
+            raise PermanentAgsError("the LMS token response has no access_token", 200) from None
+        if token_type.lower() != "bearer":
+            raise PermanentAgsError(f"the LMS issued a {token_type} token, not Bearer", 200)
+        expires_in = float(body.get("expires_in") or DEFAULT_EXPIRES_IN)
+        granted = frozenset(str(body["scope"]).split()) if body.get("scope") else scopes
+        return AccessToken(str(value), granted, time.time() + expires_in)
+
+    # ------------------------------------------------------------ AGS calls
+    def post_score(self, lineitem_url: str, score: Score) -> None:
+        self._call(
+            "POST",
+            scores_url(lineitem_url),
+            frozenset({SCOPE_SCORE}),
+            body=score.to_json(),
+            content_type=SCORE_MEDIA_TYPE,
+        )
+
+    def find_line_item(self, lineitems_url: str, resource_link_id: str) -> str | None:
+        """The line item this resource link owns, if the platform already has one."""
+        scope = SCOPE_LINEITEM if SCOPE_LINEITEM in self.scopes else SCOPE_LINEITEM_READONLY
+        response = self._call(
+            "GET",
+            lineitems_url,
+            frozenset({scope}),
+            params={"resource_link_id": resource_link_id},
+            accept=LINEITEM_CONTAINER_MEDIA_TYPE,
+        )
+        try:
+            items = response.json()
+        except ValueError:
+            raise PermanentAgsError("the LMS line items answer is not JSON") from None
+        matching = [
+            item
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+            and item.get("id")
+            and item.get("resourceLinkId", resource_link_id) == resource_link_id
+        ]
+        return str(matching[0]["id"]) if matching else None
+
+    def create_line_item(
+        self, lineitems_url: str, *, label: str, score_maximum: Decimal, resource_link_id: str
+    ) -> str:
+        response = self._call(
+            "POST",
+            lineitems_url,
+            frozenset({SCOPE_LINEITEM}),
+            body={
+                "scoreMaximum": _number(score_maximum),
+                "label": label,
+                "resourceLinkId": resource_link_id,
+            },
+            content_type=LINEITEM_MEDIA_TYPE,
+            accept=LINEITEM_MEDIA_TYPE,
+        )
+        try:
+            return str(response.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            raise PermanentAgsError("the LMS created a line item without an id") from None
+
+    # ------------------------------------------------------------ transport
+    def _call(
+        self,
+        method: str,
+        url: str,
+        scopes: frozenset[str],
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        content_type: str | None = None,
+        accept: str | None = None,
+    ) -> requests.Response:
+        assert self.http is not None and self.tokens is not None
+        missing = scopes - self.scopes
+        if missing:
+            raise PermanentAgsError(f"the LMS did not grant the scope {', '.join(sorted(missing))}")
+        rejected: str | None = None
+        refreshed = False
+        data = json.dumps(body).encode() if body is not None else None
+        for attempt in range(self.retry.max_attempts):
+            token = self.tokens.get(self.platform, self.scopes, rejected)
+            headers = {"Authorization": f"Bearer {token.value}"}
+            if content_type:
+                headers["Content-Type"] = content_type
+            if accept:
+                headers["Accept"] = accept
+            self.gate.wait_for_pause(self.sleep)
+            try:
+                with self.gate:
+                    response = self.http.request(
+                        method, url, data=data, params=params, headers=headers, timeout=_TIMEOUT
+                    )
+            except requests.RequestException as error:
+                self._backoff(attempt, None, f"no answer from the LMS: {error}")
+                continue
+            status = response.status_code
+            if status < 300:
+                return response
+            if status == 401 and not refreshed:
+                rejected, refreshed = token.value, True  # the token was revoked: one refresh
+                continue
+            if status == 429 or status >= 500:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if retry_after:
+                    self.gate.pause(min(retry_after, self.retry.max_retry_after))
+                self._backoff(attempt, retry_after, platform_message(response))
+                continue
+            raise PermanentAgsError(platform_message(response), status)
+        raise TransientAgsError("the LMS kept failing; the last try was not accepted")
+
+    def _backoff(self, attempt: int, retry_after: float | None, reason: str) -> None:
+        if attempt + 1 >= self.retry.max_attempts:
+            raise TransientAgsError(reason)
+        delay = self.retry.delay(attempt, retry_after)
+        if self.deadline is not None and time.monotonic() + delay > self.deadline:
+            raise TransientAgsError(f"{reason} (out of time for this attempt)")
+        self.sleep(delay)
+
+
+def utc_from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,77 @@
+"""The summary email a teacher gets when a grade release completes (SES, text + HTML)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formataddr
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from coursebridge import aws
+from coursebridge.grades.release_plan import ReleaseCounts
+
+_HTML = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+_TEXT = Environment(autoescape=False)  # noqa: S701 - plain-text part, never rendered as HTML
+
+_TEXT_BODY = """\
+Grade release for "{{ title }}" is complete.
+
+Sent to the LMS gradebook: {{ counts.sent }}
+Failed: {{ counts.failed }}
+Unchanged (already in the LMS): {{ counts.unchanged }}
+{% if counts.errors %}
+Not delivered:
+{% for e in counts.errors %}- {{ e.name or e.account_id }}: {{ e.reason }}
+{% endfor %}
+Students see these grades in the tool. Fix the cause and press Release Grades again to resend
+the grades that did not reach the LMS.
+{% endif %}
+Release {{ release_id }}
+"""
+
+_HTML_BODY = """\
+<!doctype html>
+<html><body style="font-family: sans-serif">
+<p>Grade release for <strong>{{ title }}</strong> is complete.</p>
+<table>
+<tr><td>Sent to the LMS gradebook</td><td>{{ counts.sent }}</td></tr>
+<tr><td>Failed</td><td>{{ counts.failed }}</td></tr>
+<tr><td>Unchanged (already in the LMS)</td><td>{{ counts.unchanged }}</td></tr>
+</table>
+{% if counts.errors %}
+<h3>Not delivered</h3>
+<ul>{% for e in counts.errors %}
+<li>{{ e.name or e.account_id }}: {{ e.reason }}</li>{% endfor %}
+</ul>
+<p>Students see these grades in the tool. Fix the cause and press Release Grades again to
+resend the grades that did not reach the LMS.</p>
+{% endif %}
+<p style="color: #666">Release {{ release_id }}</p>
+</body></html>
+"""
+
+
+def release_summary(title: str, counts: ReleaseCounts, release_id: str) -> tuple[str, str, str]:
+    """(subject, text, html) of the summary."""
+    outcome = f"{counts.failed} failed" if counts.failed else "all delivered"
+    subject = f"Grades released: {title} ({counts.sent} sent, {outcome})"
+    context: dict[str, Any] = {"title": title, "counts": counts, "release_id": release_id}
+    text = _TEXT.from_string(_TEXT_BODY).render(**context)
+    html = _HTML.from_string(_HTML_BODY).render(**context)
+    return subject, text, html
+
+
+def send_release_summary(
+    *, sender: str, to: str, title: str, counts: ReleaseCounts, release_id: str
+) -> None:
+    subject, text, html = release_summary(title, counts, release_id)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = formataddr(("coursebridge", sender))
+    message["To"] = to
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    aws.client("ses").send_raw_email(
+        Source=sender, Destinations=[to], RawMessage={"Data": message.as_bytes()}
+    )

@@ -1,0 +1,521 @@
+"""The demo LMS's side of LTI Advantage grading: OAuth 2.0 token endpoint, AGS line items
+and scores, a gradebook page, and fault injection.
+
+Written as an independent platform would receive a tool's calls (AGS 2.0, Security
+Framework 1.0): the client assertion is verified against the tool's JWKS (RS256, kid,
+iss = sub = client_id, aud = this token URL, exp, jti single-use); bearer tokens are
+checked for expiry and scope; scores for content type and every field.
+
+``AgsService.handle(method, path, headers, body)`` is transport-free; the demo LMS server
+dispatches ``/token``, ``/ags/*`` and ``/gradebook*`` to it, and ``serve()`` runs it alone
+on a ``ThreadingHTTPServer`` for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import secrets
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+
+SCOPE_PREFIX = "https://purl.imsglobal.org/spec/lti-ags/scope/"
+SCOPE_LINEITEM = SCOPE_PREFIX + "lineitem"
+SCOPE_LINEITEM_READONLY = SCOPE_PREFIX + "lineitem.readonly"
+SCOPE_RESULT_READONLY = SCOPE_PREFIX + "result.readonly"
+SCOPE_SCORE = SCOPE_PREFIX + "score"
+SUPPORTED_SCOPES = {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE}
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+ACTIVITY_PROGRESS = {"Initialized", "Started", "InProgress", "Submitted", "Completed"}
+GRADING_PROGRESS = {"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"}
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Faults:
+    """What the platform does wrong on purpose (applies to ``/ags/*`` calls).
+
+    ``count_*``: the next N calls fail that way; ``rate_*``: each call fails with that
+    probability; ``fail_user_ids``: a permanent 400 (with this message) for a userId."""
+
+    latency_ms: int = 0
+    rate_429: float = 0.0
+    count_429: int = 0
+    retry_after_seconds: int = 1
+    rate_503: float = 0.0
+    count_503: int = 0
+    fail_user_ids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Faults:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass
+class IssuedToken:
+    client_id: str
+    scopes: set[str]
+    expires_at: float
+
+
+def _json(status: int, payload: Any, content_type: str = "application/json") -> Reply:
+    return status, {"Content-Type": content_type}, json.dumps(payload).encode()
+
+
+def _error(status: int, error: str, description: str, **headers: str) -> Reply:
+    code, base, body = _json(status, {"error": error, "error_description": description})
+    return code, {**base, **headers}, body
+
+
+def _media_type(headers: dict[str, str], name: str) -> str:
+    return headers.get(name, "").split(";")[0].strip().lower()
+
+
+class AgsService:
+    def __init__(
+        self,
+        tool_jwks_url: str,
+        *,
+        client_ids: set[str] | None = None,
+        base_url: str | None = None,
+        token_lifetime: int = 3600,
+        faults: Faults | None = None,
+    ) -> None:
+        self.tool_jwks_url = tool_jwks_url
+        self.client_ids = client_ids  # None: any client the JWKS can verify
+        self.base_url = base_url
+        self.token_lifetime = token_lifetime
+        self.faults = faults or Faults()
+        self.tokens: dict[str, IssuedToken] = {}
+        self.token_requests = 0
+        self.line_items: dict[str, dict[str, dict[str, Any]]] = {}  # context → id → item
+        self.scores: list[dict[str, Any]] = []  # every accepted score, in order
+        self.results: dict[tuple[str, str, str], dict[str, Any]] = {}  # latest per user
+        self.rejected: list[dict[str, Any]] = []
+        self._jwks: dict[str, Any] = {}
+        self._used_jti: set[str] = set()
+        self._next_id = 0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ dispatch
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        headers = {k.lower(): v for k, v in headers.items()}
+        parts = urlsplit(path)
+        segments = [s for s in parts.path.split("/") if s]
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        base = self.base_url or f"http://{headers.get('host', '127.0.0.1')}"
+        if segments == ["token"] and method == "POST":
+            return self._delay(self.token(body, f"{base}/token"))
+        if segments[:1] == ["gradebook"]:
+            return self.gradebook(method, segments[1:], body)
+        if segments[:1] == ["ags"] and len(segments) >= 3 and segments[2] == "lineitems":
+            fault = self._fault(body)
+            if fault:
+                return self._delay(fault)
+            return self._delay(
+                self._ags(method, segments[1], segments[3:], query, headers, body, base)
+            )
+        return _error(404, "not_found", f"no route {method} {parts.path}")
+
+    def _delay(self, reply: Reply) -> Reply:
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000)
+        return reply
+
+    def _fault(self, body: bytes) -> Reply | None:
+        f = self.faults
+        with self._lock:
+            if f.count_429 > 0 or (f.rate_429 and random.random() < f.rate_429):
+                f.count_429 = max(0, f.count_429 - 1)
+                return _error(
+                    429,
+                    "rate_limited",
+                    "too many requests",
+                    **{"Retry-After": str(f.retry_after_seconds)},
+                )
+            if f.count_503 > 0 or (f.rate_503 and random.random() < f.rate_503):
+                f.count_503 = max(0, f.count_503 - 1)
+                return _error(503, "unavailable", "the gradebook is temporarily unavailable")
+        return None
+
+    # ------------------------------------------------------------ OAuth 2.0
+    def token(self, body: bytes, audience: str) -> Reply:
+        with self._lock:
+            self.token_requests += 1
+        form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
+        if form.get("grant_type") != "client_credentials":
+            return _error(400, "unsupported_grant_type", "grant_type must be client_credentials")
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            return _error(400, "invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}")
+        try:
+            claims = self._verify_assertion(form.get("client_assertion", ""), audience)
+        except (jwt.PyJWTError, ValueError, KeyError) as error:
+            return _error(401, "invalid_client", f"client assertion rejected: {error}")
+        requested = set(form.get("scope", "").split())
+        granted = requested & SUPPORTED_SCOPES
+        if not granted:
+            return _error(400, "invalid_scope", "no supported AGS scope requested")
+        value = secrets.token_urlsafe(32)
+        with self._lock:
+            self.tokens[value] = IssuedToken(
+                claims["iss"], granted, time.time() + self.token_lifetime
+            )
+        return _json(
+            200,
+            {
+                "access_token": value,
+                "token_type": "Bearer",
+                "expires_in": self.token_lifetime,
+                "scope": " ".join(sorted(granted)),
+            },
+        )
+
+    def _verify_assertion(self, assertion: str, audience: str) -> dict[str, Any]:
+        header = jwt.get_unverified_header(assertion)
+        if header.get("alg") != "RS256" or not header.get("kid"):
+            raise ValueError("the assertion must be RS256 with a kid")
+        key = self._tool_key(header["kid"])
+        claims = jwt.decode(
+            assertion,
+            key,
+            algorithms=["RS256"],
+            audience=audience,
+            options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
+            leeway=30,
+        )
+        if claims["iss"] != claims["sub"]:
+            raise ValueError("iss and sub must both be the client_id")
+        if self.client_ids is not None and claims["iss"] not in self.client_ids:
+            raise ValueError(f"unknown client_id {claims['iss']}")
+        with self._lock:
+            if claims["jti"] in self._used_jti:
+                raise ValueError("jti already used")
+            self._used_jti.add(claims["jti"])
+        return claims
+
+    def _tool_key(self, kid: str) -> Any:
+        if kid not in self._jwks:  # unknown kid: fetch the tool's JWKS again (rotation)
+            with urllib.request.urlopen(self.tool_jwks_url, timeout=10) as response:  # noqa: S310
+                keys = json.load(response)["keys"]
+            self._jwks = {k["kid"]: jwt.PyJWK(k).key for k in keys if "kid" in k}
+        if kid not in self._jwks:
+            raise ValueError(f"kid {kid} is not in the tool's JWKS")
+        return self._jwks[kid]
+
+    def _bearer(self, headers: dict[str, str], scopes: set[str]) -> IssuedToken | Reply:
+        auth = headers.get("authorization", "")
+        token = self.tokens.get(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+        if token is None or token.expires_at <= time.time():
+            return _error(
+                401,
+                "invalid_token",
+                "missing, unknown or expired bearer token",
+                **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        if not token.scopes & scopes:
+            return _error(403, "insufficient_scope", f"needs one of {sorted(scopes)}")
+        return token
+
+    # ------------------------------------------------------------ AGS
+    def lineitems_url(self, base_url: str, context_id: str) -> str:
+        return f"{base_url}/ags/{context_id}/lineitems"
+
+    def ensure_line_item(
+        self, base_url: str, context_id: str, resource_link_id: str, label: str, maximum: float
+    ) -> str:
+        """The line item the platform creates for a graded resource link (coupled)."""
+        with self._lock:
+            for item in self.line_items.get(context_id, {}).values():
+                if item.get("resourceLinkId") == resource_link_id:
+                    return item["id"]
+        return self._create(
+            base_url,
+            context_id,
+            {"label": label, "scoreMaximum": maximum, "resourceLinkId": resource_link_id},
+        )["id"]
+
+    def _create(self, base: str, context_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._next_id += 1
+            item_id = str(self._next_id)
+            item = {"id": f"{self.lineitems_url(base, context_id)}/{item_id}", **data}
+            self.line_items.setdefault(context_id, {})[item_id] = item
+            return item
+
+    def _ags(
+        self,
+        method: str,
+        context_id: str,
+        rest: list[str],
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        base: str,
+    ) -> Reply:
+        items = self.line_items.get(context_id, {})
+        if not rest and method == "GET":
+            token = self._bearer(headers, {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY})
+            if not isinstance(token, IssuedToken):
+                return token
+            found = [
+                i
+                for i in items.values()
+                if all(
+                    str(i.get(key, "")) == query[param]
+                    for param, key in (
+                        ("resource_link_id", "resourceLinkId"),
+                        ("resource_id", "resourceId"),
+                        ("tag", "tag"),
+                    )
+                    if param in query
+                )
+            ]
+            return _json(200, found, CONTAINER_TYPE)
+        if not rest and method == "POST":
+            token = self._bearer(headers, {SCOPE_LINEITEM})
+            if not isinstance(token, IssuedToken):
+                return token
+            if _media_type(headers, "content-type") != LINEITEM_TYPE:
+                return _error(
+                    415, "unsupported_media_type", f"Content-Type must be {LINEITEM_TYPE}"
+                )
+            data = self._json_body(body)
+            if data is None or not str(data.get("label", "")).strip():
+                return _error(400, "invalid_request", "a line item needs a label")
+            maximum = data.get("scoreMaximum")
+            if not isinstance(maximum, int | float) or isinstance(maximum, bool) or maximum <= 0:
+                return _error(400, "invalid_request", "scoreMaximum must be a number > 0")
+            fields = ("label", "scoreMaximum", "resourceLinkId", "resourceId", "tag")
+            return _json(
+                201,
+                self._create(base, context_id, {k: data[k] for k in fields if k in data}),
+                LINEITEM_TYPE,
+            )
+        if len(rest) == 1 and method == "GET":
+            token = self._bearer(headers, {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY})
+            if not isinstance(token, IssuedToken):
+                return token
+            item = items.get(rest[0])
+            return (
+                _json(200, item, LINEITEM_TYPE)
+                if item
+                else _error(404, "not_found", "no such line item")
+            )
+        if len(rest) == 2 and rest[1] == "scores" and method == "POST":
+            return self._score(context_id, rest[0], headers, body)
+        return _error(405, "method_not_allowed", f"{method} is not supported here")
+
+    @staticmethod
+    def _json_body(body: bytes) -> dict[str, Any] | None:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _score(self, context_id: str, item_id: str, headers: dict[str, str], body: bytes) -> Reply:
+        token = self._bearer(headers, {SCOPE_SCORE})
+        if not isinstance(token, IssuedToken):
+            return token
+        if item_id not in self.line_items.get(context_id, {}):
+            return _error(404, "not_found", "no such line item")
+        if _media_type(headers, "content-type") != SCORE_TYPE:
+            return _error(415, "unsupported_media_type", f"Content-Type must be {SCORE_TYPE}")
+        data = self._json_body(body)
+        problem = "the body must be a JSON object" if data is None else score_problem(data)
+        if problem:
+            self.rejected.append({"reason": problem, "body": body.decode(errors="replace")})
+            return _error(400, "invalid_score", problem)
+        assert data is not None
+        if data["userId"] in self.faults.fail_user_ids:
+            reason = self.faults.fail_user_ids[data["userId"]] or "user is not enrolled"
+            self.rejected.append({"reason": reason, "userId": data["userId"]})
+            return _error(400, "invalid_user", reason)
+        key = (context_id, item_id, data["userId"])
+        stamp = datetime.fromisoformat(data["timestamp"])
+        with self._lock:
+            last = self.results.get(key)
+            if last and datetime.fromisoformat(last["timestamp"]) > stamp:
+                return _error(409, "stale_score", "a newer score for this user is on record")
+            record = {
+                **data,
+                "contextId": context_id,
+                "lineItemId": item_id,
+                "clientId": token.client_id,
+                "receivedAt": time.time(),
+            }
+            self.scores.append(record)
+            self.results[key] = record
+        return 204, {}, b""
+
+    # ------------------------------------------------------------ gradebook
+    def gradebook(self, method: str, rest: list[str], body: bytes) -> Reply:
+        if rest == ["faults"] and method == "POST":
+            data = self._json_body(body)
+            if data is None:
+                data = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
+                data = _coerce_form(data)
+            try:
+                faults = Faults.from_json(data)
+            except TypeError as error:
+                return _error(400, "invalid_request", str(error))
+            with self._lock:
+                self.faults = faults
+            return _json(200, asdict(faults))
+        if rest == ["faults"]:
+            return _json(200, asdict(self.faults))
+        if rest == ["data.json"]:
+            return _json(
+                200,
+                {
+                    "tokenRequests": self.token_requests,
+                    "lineItems": self.line_items,
+                    "scores": self.scores,
+                    "rejected": self.rejected,
+                },
+            )
+        if not rest and method == "GET":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, self._page().encode()
+        return _error(404, "not_found", "no such gradebook page")
+
+    def _page(self) -> str:
+        rows = []
+        with self._lock:
+            results = sorted(self.results.values(), key=lambda r: (r["lineItemId"], r["userId"]))
+            labels = {
+                (ctx, iid): item.get("label", "")
+                for ctx, items in self.line_items.items()
+                for iid, item in items.items()
+            }
+        for r in results:
+            cells = [
+                labels.get((r["contextId"], r["lineItemId"]), r["lineItemId"]),
+                r["userId"],
+                f"{r.get('scoreGiven', '')} / {r.get('scoreMaximum', '')}",
+                r.get("comment", ""),
+                r["activityProgress"],
+                r["gradingProgress"],
+                r["timestamp"],
+            ]
+            rows.append(
+                "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
+            )
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("Line item", "User", "Score", "Comment", "Activity", "Grading", "Timestamp")
+        )
+        return (
+            "<!doctype html><html><head><title>Demo LMS gradebook</title></head><body>"
+            f"<h1>Gradebook</h1><p>{len(self.scores)} scores received, "
+            f"{self.token_requests} token requests.</p>"
+            f"<table border=1><tr>{head}</tr>{''.join(rows)}</table></body></html>"
+        )
+
+
+def _coerce_form(data: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "fail_user_ids":
+            out[key] = {u.strip(): "user is not enrolled" for u in value.split(",") if u.strip()}
+        elif key.startswith("rate_"):
+            out[key] = float(value or 0)
+        else:
+            out[key] = int(value or 0)
+    return out
+
+
+def score_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a Score body (AGS 2.0 §3.4), or None."""
+    if not isinstance(data.get("userId"), str) or not data["userId"]:
+        return "userId is required"
+    if data.get("activityProgress") not in ACTIVITY_PROGRESS:
+        return "activityProgress is missing or not an AGS value"
+    if data.get("gradingProgress") not in GRADING_PROGRESS:
+        return "gradingProgress is missing or not an AGS value"
+    stamp = data.get("timestamp")
+    try:
+        parsed = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        return "timestamp must be ISO 8601 with a time zone"
+    given, maximum = data.get("scoreGiven"), data.get("scoreMaximum")
+    if given is not None:
+        if not _is_number(given) or given < 0:
+            return "scoreGiven must be a number >= 0"
+        if not _is_number(maximum) or maximum <= 0:
+            return "scoreMaximum must be a number > 0 when scoreGiven is present"
+    if "comment" in data and not isinstance(data["comment"], str):
+        return "comment must be a string"
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------- standalone server
+class AgsServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, service: AgsService, port: int) -> None:
+        self.service = service
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: AgsServer
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, headers, payload = self.server.service.handle(
+            self.command, self.path, dict(self.headers.items()), body
+        )
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, *_: Any) -> None:  # quiet: tests and benchmarks read the data
+        pass
+
+
+def serve(service: AgsService, port: int = 0) -> AgsServer:
+    """Run ``service`` on 127.0.0.1 (a free port by default) in a daemon thread."""
+    server = AgsServer(service, port)
+    threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="demo-lms-ags",
+        daemon=True,
+    ).start()
+    return server

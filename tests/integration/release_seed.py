@@ -1,0 +1,206 @@
+"""Seeds a class, a unit, members and grades exactly per GRADES_CONTRACT.md (what the
+classes helper's launch and grade saving write), plus the demo LMS's AGS service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import requests
+
+from coursebridge.lti.ags import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, PlatformGate
+from coursebridge.lti.ags_token import TokenProvider
+from coursebridge.sessions import Session, encode_session
+from coursebridge.store.dynamo import app_table, now_epoch
+from coursebridge.store.orgs import Org, OrgStore
+from coursebridge.store.platforms import PlatformRegistration, PlatformStore
+from local.demo_lms.ags import AgsServer, AgsService, Faults, serve
+
+ISSUER = "https://demo-lms.example"
+CLIENT_ID = "coursebridge-demo"
+DEPLOYMENT = "dep-1"
+ORG = "acme"
+CLASS_ID = "cls_1"
+UNIT_ID = "unit_1"
+CONTEXT = "course-101"
+RESOURCE_LINK = "rl-1"
+TEACHER = "acc_teacher"
+TEACHER_EMAIL = "teacher@acme.edu"
+ALL_SCOPES = [SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE]
+
+
+@dataclass
+class Lms:
+    service: AgsService
+    server: AgsServer
+    base_url: str
+    lineitem: str | None = None
+
+    @property
+    def lineitems(self) -> str:
+        return self.service.lineitems_url(self.base_url, CONTEXT)
+
+
+@contextmanager
+def running_lms(stack, faults: Faults | None = None) -> Iterator[Lms]:
+    TokenProvider.forget_process_cache()
+    PlatformGate._gates.clear()
+    service = AgsService(
+        f"{stack.ports.tool_url}/.well-known/jwks.json", client_ids={CLIENT_ID}, faults=faults
+    )
+    server = serve(service)
+    try:
+        yield Lms(service, server, server.base_url)
+    finally:
+        server.stop()
+
+
+def seed_platform(lms: Lms) -> None:
+    OrgStore().create(Org(org_id=ORG, name="Acme", schools=["s1"]))
+    PlatformStore().add(
+        PlatformRegistration(
+            issuer=ISSUER,
+            client_id=CLIENT_ID,
+            deployment_ids=[DEPLOYMENT],
+            auth_login_url=f"{lms.base_url}/auth",
+            auth_token_url=f"{lms.base_url}/token",
+            jwks_url=f"{lms.base_url}/jwks",
+            org_id=ORG,
+        )
+    )
+
+
+def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, scopes=None) -> None:
+    """The unit meta as the launch writes it; ``coupled``: the launch carried a line item."""
+    item = {
+        "pk": f"UNIT#{UNIT_ID}",
+        "sk": "META",
+        "classId": CLASS_ID,
+        "orgId": ORG,
+        "title": "Essay 1",
+        "issuer": ISSUER,
+        "clientId": CLIENT_ID,
+        "deploymentId": DEPLOYMENT,
+        "resourceLinkId": RESOURCE_LINK,
+        "lineitems": lms.lineitems,
+        "agsScope": scopes if scopes is not None else ALL_SCOPES,
+    }
+    if max_score is not None:
+        item["maxScore"] = Decimal(max_score)
+    if coupled:
+        lms.lineitem = lms.service.ensure_line_item(
+            lms.base_url, CONTEXT, RESOURCE_LINK, "Essay 1", float(max_score or 100)
+        )
+        item["lineitem"] = lms.lineitem
+    app_table().put_item(Item=item)
+
+
+def seed_member(account_id: str, role: str, name: str, *, read_only: bool = False) -> None:
+    app_table().put_item(
+        Item={
+            "pk": f"CLASS#{CLASS_ID}",
+            "sk": f"MEMBER#{account_id}",
+            "role": role,
+            "readOnly": read_only,
+            "sub": f"sub-{account_id}",
+            "issuer": ISSUER,
+            "name": name,
+            "email": f"{account_id}@acme.edu",
+            "updatedAt": now_epoch(),
+        }
+    )
+
+
+@dataclass
+class Students:
+    ids: list[str] = field(default_factory=list)
+
+    def sub(self, account_id: str) -> str:
+        return f"sub-{account_id}"
+
+
+def seed_students(count: int) -> Students:
+    students = Students()
+    for n in range(count):
+        account_id = f"acc_s{n:04d}"
+        seed_member(account_id, "STUDENT", f"Student {n:04d}")
+        students.ids.append(account_id)
+    return students
+
+
+def grade(account_id: str, score: float, *, comment: str = "", max_score: int = 10) -> None:
+    """What the classes helper's PUT …/grades/{accountId} writes (score fields and
+    version only; never released*/sent*)."""
+    app_table().update_item(
+        Key={"pk": f"UNIT#{UNIT_ID}", "sk": f"GRADE#{account_id}"},
+        UpdateExpression=(
+            "SET classId = :c, unitId = :u, accountId = :a, #sub = :sub, issuer = :iss, "
+            "score = :score, maxScore = :max, #comment = :comment, gradedAt = :now, "
+            "gradedBy = :by ADD version :one"
+        ),
+        ExpressionAttributeNames={"#sub": "sub", "#comment": "comment"},
+        ExpressionAttributeValues={
+            ":c": CLASS_ID,
+            ":u": UNIT_ID,
+            ":a": account_id,
+            ":sub": f"sub-{account_id}",
+            ":iss": ISSUER,
+            ":score": Decimal(str(score)),
+            ":max": Decimal(max_score),
+            ":comment": comment,
+            ":now": now_epoch(),
+            ":by": TEACHER,
+            ":one": 1,
+        },
+    )
+
+
+def grade_item(account_id: str) -> dict:
+    return app_table().get_item(
+        Key={"pk": f"UNIT#{UNIT_ID}", "sk": f"GRADE#{account_id}"}, ConsistentRead=True
+    )["Item"]
+
+
+def teacher_token(*, read_only: bool = False, role: str = "TEACHER", account_id=TEACHER) -> str:
+    return encode_session(
+        Session(
+            account_id=account_id,
+            org_id=ORG,
+            issuer=ISSUER,
+            deployment_id=DEPLOYMENT,
+            sub=f"sub-{account_id}",
+            name="Terry Teacher",
+            email=TEACHER_EMAIL,
+            role=role,  # type: ignore[arg-type]
+            read_only=read_only,
+            class_id=CLASS_ID,
+            unit_id=UNIT_ID,
+        )
+    )
+
+
+def post_release(stack, token: str | None = None) -> requests.Response:
+    return requests.post(
+        f"{stack.ports.tool_url}/api/classes/{CLASS_ID}/units/{UNIT_ID}/release",
+        headers={"Authorization": f"Bearer {token or teacher_token()}"},
+        timeout=30,
+    )
+
+
+def get_release(stack, release_id: str, token: str | None = None) -> requests.Response:
+    return requests.get(
+        f"{stack.ports.tool_url}/api/releases/{release_id}",
+        headers={"Authorization": f"Bearer {token or teacher_token()}"},
+        timeout=30,
+    )
+
+
+def drain(stack, max_polls: int = 10) -> int:
+    """Run the release worker until its queue is empty; returns invocations made."""
+    poller = stack.make_pollers()["GradeReleaseFunction"]
+    polls = 0
+    while polls < max_polls and poller.poll_once(wait_seconds=0):
+        polls += 1
+    return polls

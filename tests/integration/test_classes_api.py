@@ -6,9 +6,9 @@ import csv
 import io
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
 
 from coursebridge.store.dynamo import app_table
+from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
 
 pytestmark = pytest.mark.integration
 

@@ -89,6 +89,18 @@ def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, sco
     }
     if max_score is not None:
         item["maxScore"] = Decimal(max_score)
+    # The class the unit belongs to (authorization checks it exists and is the org's).
+    app_table().put_item(
+        Item={
+            "pk": f"CLASS#{CLASS_ID}",
+            "sk": "META",
+            "kind": "class",
+            "classId": CLASS_ID,
+            "orgId": ORG,
+            "title": "Course 101",
+            "createdAt": now_epoch(),
+        }
+    )
     if coupled:
         lms.lineitem = lms.service.ensure_line_item(
             lms.base_url, CONTEXT, RESOURCE_LINK, "Essay 1", float(max_score or 100)

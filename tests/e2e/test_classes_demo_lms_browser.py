@@ -4,7 +4,8 @@ the pages must work on the token they carry).
 
 teacher launch → class auto-created → student launch → "not released" → teacher
 grades the student → student still sees "not released" → mentor sees the roster
-read-only → deep linking returns a signed link that opens the chosen unit.
+read-only → Release Grades → the student sees the grade; deep linking returns a signed
+link to the chosen unit.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def demo(stack, lms):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
         try:
-            yield lms, browser
+            yield lms, browser, stack
         finally:
             browser.close()
 
@@ -47,7 +48,7 @@ def _open(browser, lms, person, activity="cells", kind="LtiResourceLinkRequest")
 
 
 def test_teacher_student_mentor_through_the_lms(demo):
-    lms, browser = demo
+    lms, browser, stack = demo
     teacher, tool = _open(browser, lms, "teacher")
     expect(tool.get_by_role("heading", name="Cell structure quiz")).to_be_visible(timeout=20000)
     expect(
@@ -85,9 +86,24 @@ def test_teacher_student_mentor_through_the_lms(demo):
     expect(mentor_tool.locator("tbody")).to_contain_text("9 / 10")
     expect(mentor_tool.locator("input, select, button#release")).to_have_count(0)
 
+    # Release Grades (the grades issue's route and worker): now the student sees it.
+    tool.get_by_role("button", name="Release Grades").click()
+    release_status = tool.locator("#release-status")
+    expect(release_status).to_contain_text("Releas", timeout=10000)
+    poller = stack.make_pollers()["GradeReleaseFunction"]
+    for _ in range(20):
+        poller.poll_once(wait_seconds=1)
+        if "Released:" in (release_status.text_content() or ""):
+            break
+    expect(release_status).to_contain_text("Released: 1 sent, 0 failed", timeout=10000)
+    student.reload()
+    student_tool = student.frame_locator("#tool")
+    expect(student_tool.locator("#grade")).to_have_text("9 / 10", timeout=20000)
+    expect(student_tool.locator("main")).to_contain_text("Well argued")
+
 
 def test_deep_linking_returns_a_link_to_the_chosen_unit(demo):
-    lms, browser = demo
+    lms, browser, _ = demo
     _teacher, tool = _open(browser, lms, "teacher")  # creates the class and its first unit
     expect(tool.get_by_role("heading", name="Cell structure quiz")).to_be_visible(timeout=20000)
 

@@ -77,10 +77,12 @@ def test_teacher_student_mentor_through_the_lms(demo):
     )
     expect(student_tool.locator("body")).not_to_contain_text("Well argued")
 
-    # (scoping to mentees is covered by the API tests: the launch carries role_scope_mentor
-    # into the session once account resolution passes it on)
-    _mentor, mentor_tool = _open(browser, lms, "mentor")
-    expect(mentor_tool.get_by_text("Mentor: read-only")).to_be_visible(timeout=20000)
+    _other, other_tool = _open(browser, lms, "anonymous")  # a second student, not a mentee
+    expect(other_tool.locator("#grade")).to_be_visible(timeout=20000)
+    _mentor, mentor_tool = _open(browser, lms, "mentor")  # role_scope_mentor: Sam
+    expect(mentor_tool.get_by_text("Mentor: read-only, your mentees only")).to_be_visible(
+        timeout=20000
+    )
     expect(mentor_tool.locator("tbody tr")).to_have_count(1)
     expect(mentor_tool.locator("tbody")).to_contain_text("Sam Student")
     expect(mentor_tool.locator("tbody")).to_contain_text("9 / 10")

@@ -519,3 +519,33 @@ def serve(service: AgsService, port: int = 0) -> AgsServer:
         daemon=True,
     ).start()
     return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the AGS service alone: ``python -m local.demo_lms.ags --jwks URL [--port N]``.
+    Prints ``ready <base_url>`` when it listens (benchmarks run the LMS as its own process)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="local.demo_lms.ags")
+    parser.add_argument("--jwks", required=True, help="the tool's JWKS URL")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--client-id", action="append", dest="client_ids")
+    parser.add_argument("--latency-ms", type=int, default=0)
+    args = parser.parse_args(argv)
+    service = AgsService(
+        args.jwks,
+        client_ids=set(args.client_ids) if args.client_ids else None,
+        faults=Faults(latency_ms=args.latency_ms),
+    )
+    server = AgsServer(service, args.port)
+    print(f"ready {server.base_url}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -33,7 +33,7 @@ def _echo_mail(stack: LocalStack, stop: threading.Event) -> None:
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     ports = Ports.from_env()
-    stack = LocalStack(ports, log_dir=ROOT / ".local" / "logs")
+    stack = LocalStack(ports, log_dir=ROOT / ".local" / "logs", demo_lms=True)
     try:
         stack.start()
     except ServerError as error:

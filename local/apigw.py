@@ -95,6 +95,9 @@ def build_event(
             continue
         merged[key] = f"{merged[key]},{value}" if key in merged else value
 
+    # API Gateway tells the function how the client connected; locally that is HTTP.
+    merged.setdefault("x-forwarded-proto", "http")
+
     query: dict[str, str] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value

@@ -32,12 +32,21 @@ def _clear_process_caches() -> None:
 
 class LocalStack:
     def __init__(
-        self, ports: Ports, *, log_dir: Path | None = None, http: bool = True, pollers: bool = True
+        self,
+        ports: Ports,
+        *,
+        log_dir: Path | None = None,
+        http: bool = True,
+        pollers: bool = True,
+        demo_lms: bool = False,
     ) -> None:
         self.ports = ports
         self.log_dir = log_dir
         self.with_http = http
         self.with_pollers = pollers
+        self.with_demo_lms = demo_lms
+        self.demo_lms = None  # local.demo_lms.DemoLms when started
+        self.extra_urls: dict[str, str] = {}
         self.template = Template()
         self.processes: list[ManagedProcess] = []
         self.servers: list = []
@@ -75,6 +84,17 @@ class LocalStack:
             self.start_http()
         if self.with_pollers:
             self.start_pollers()
+        if self.with_demo_lms:
+            self.start_demo_lms()
+
+    def start_demo_lms(self) -> None:
+        """Serve the demo LMS on ports.demo_lms and register it (org ``demo``)."""
+        from local.demo_lms import DemoLms
+        from local.demo_lms.setup import register_demo
+
+        self.demo_lms = DemoLms(self.ports.demo_lms, self.ports.tool_url).start()
+        register_demo(self.demo_lms)
+        self.extra_urls["demo-lms"] = self.demo_lms.base_url + "/"
 
     def start_http(self) -> None:
         routes = [Route(r.method, r.path, r.function) for r in self.template.http_routes()]
@@ -105,6 +125,9 @@ class LocalStack:
             callback()
         for poller in self.pollers.values():
             poller.stop()
+        if self.demo_lms is not None:
+            self.demo_lms.stop()
+            self.demo_lms = None
         for server in self.servers:
             server.shutdown()
             server.server_close()

@@ -1,9 +1,8 @@
-"""SQS (S3 ObjectCreated on uploads/) → CSV user import."""
+"""SQS (S3 ObjectCreated on uploads/, or our own continuation) → CSV user import."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import (
@@ -14,30 +13,22 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from coursebridge.store.dynamo import app_table, now_epoch
+from coursebridge.imports.run import process_message
 
 logger = Logger()
 tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report the failed message (batch size 1) instead of raising: the same effect on the
+# queue, without an error for Lambda to log twice.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: SQSRecord) -> None:
-    notification = json.loads(record.body)
-    for s3_record in notification.get("Records", []):
-        bucket = s3_record["s3"]["bucket"]["name"]
-        key = unquote_plus(s3_record["s3"]["object"]["key"])
-        obj = s3_record["s3"]["object"]
-        version = obj.get("versionId") or obj.get("eTag", "")
-        app_table().put_item(
-            Item={
-                "pk": f"IMPORT#{bucket}/{key}",
-                "sk": f"VERSION#{version}",
-                "kind": "import-job",
-                "status": "received",
-                "receivedAt": now_epoch(),
-            }
-        )
-        logger.info("upload received", extra={"bucket": bucket, "key": key})
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    """Powertools passes the context in: the import watches the time left."""
+    process_message(
+        json.loads(record.body),
+        remaining_ms=lambda_context.get_remaining_time_in_millis,
+        owner=f"{lambda_context.aws_request_id}/{record.message_id}",
+    )
 
 
 @logger.inject_lambda_context

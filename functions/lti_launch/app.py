@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from coursebridge.web.responses import error_page
+from coursebridge.lti.endpoints import launch_endpoint
 
 logger = Logger()
 tracer = Tracer()
@@ -15,4 +15,4 @@ tracer = Tracer()
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
-    return error_page(400, "Launch rejected", "No valid LTI launch was received.")
+    return launch_endpoint(event)

@@ -1,4 +1,4 @@
-"""Pages (/app/*) and the JSON API (/api/*)."""
+"""Pages (/app/*) and the JSON API (/api/*): one resolver, errors mapped in one place."""
 
 from __future__ import annotations
 
@@ -7,22 +7,80 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from coursebridge.web import release_routes
+from coursebridge.classes.deep_linking import DeepLinkRefused
+from coursebridge.classes.remap import MapChanged, RemapRefused
+from coursebridge.grades.grading import GradeInvalid, NotAStudent
+from coursebridge.web import (
+    api_routes,
+    deep_link_routes,
+    me_routes,
+    page_routes,
+    release_routes,
+    responses,
+    verify_routes,
+)
+from coursebridge.web.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HttpProblem,
+    NotFound,
+    NotSignedIn,
+)
+from coursebridge.web.http import as_response
 
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver()
+app.include_router(me_routes.router)
+app.include_router(api_routes.router)
+app.include_router(page_routes.router)
+app.include_router(deep_link_routes.router)
+app.include_router(verify_routes.router)
 app.include_router(release_routes.router)
 
 
-@app.get("/api/me")
-def me() -> Response:
-    return Response(401, "application/json", '{"error": "not signed in"}')
+def _problem(problem: HttpProblem) -> Response:
+    if app.current_event.path.startswith("/app/"):
+        return as_response(responses.error_page(problem.status, problem.title, problem.message))
+    return as_response(responses.json_error(problem.status, problem.message))
+
+
+# Listed one by one (after every include_router): a router's own handler for one of
+# these classes would otherwise win the MRO lookup and pages would get JSON errors.
+@app.exception_handler([HttpProblem, BadRequest, NotSignedIn, Forbidden, NotFound, Conflict])
+def http_problem(error: HttpProblem) -> Response:
+    return _problem(error)
+
+
+@app.exception_handler(GradeInvalid)
+def grade_invalid(error: GradeInvalid) -> Response:
+    return _problem(BadRequest(str(error)))
+
+
+@app.exception_handler(NotAStudent)
+def not_a_student(error: NotAStudent) -> Response:
+    return _problem(NotFound(f"no student {error} in this class"))
+
+
+@app.exception_handler(RemapRefused)
+def remap_refused(error: RemapRefused) -> Response:
+    return _problem(BadRequest(str(error)))
+
+
+@app.exception_handler(MapChanged)
+def map_changed(error: MapChanged) -> Response:
+    return _problem(Conflict(str(error)))
+
+
+@app.exception_handler(DeepLinkRefused)
+def deep_link_refused(error: DeepLinkRefused) -> Response:
+    return _problem(BadRequest(str(error)))
 
 
 @app.not_found
 def not_found(_: Exception) -> Response:
-    return Response(404, "application/json", '{"error": "not found"}')
+    return _problem(NotFound("no such page"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

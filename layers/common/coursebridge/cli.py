@@ -9,14 +9,22 @@ is the last word of the last line); problems go to stderr as one line, exit 1.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from coursebridge import aws
+from coursebridge.imports.upload import (
+    ImportTimedOut,
+    summary_lines,
+    upload_csv,
+    wait_for_report,
+)
 from coursebridge.settings import get_settings
 from coursebridge.store.accounts import (
     Account,
@@ -24,6 +32,7 @@ from coursebridge.store.accounts import (
     EmailAlreadyClaimed,
     normalize_email,
 )
+from coursebridge.store.audit import AuditStore
 from coursebridge.store.orgs import Org, OrgAlreadyExists, OrgStore, SchoolAlreadyOwned
 from coursebridge.store.platforms import (
     PlatformAlreadyRegistered,
@@ -159,6 +168,67 @@ def keys_rotate(args: argparse.Namespace) -> str:
     return f"active signing key {key_id}"
 
 
+def accounts_audit(args: argparse.Namespace) -> str:
+    if OrgStore().get(args.org) is None:
+        raise CliError(f"unknown org {args.org!r}")
+    records = AuditStore().list_for_org(args.org, limit=args.limit)
+    lines = []
+    for record in records:
+        when = datetime.datetime.fromtimestamp(record.at_ms / 1000, datetime.UTC)
+        details = " ".join(f"{k}={v}" for k, v in sorted(record.details.items()))
+        lines.append(
+            "\t".join(
+                [
+                    when.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    record.action,
+                    record.account_id,
+                    record.actor,
+                    record.launch_id or "-",
+                    details,
+                ]
+            ).rstrip()
+        )
+    return "\n".join(lines) if lines else f"no audit records for org {args.org}"
+
+
+def grades_export(args: argparse.Namespace) -> str:
+    from coursebridge.grades.export import ExportNotFound, export_unit
+
+    try:
+        text = export_unit(args.class_id, args.unit_id)
+    except ExportNotFound as error:
+        raise CliError(str(error)) from None
+    if args.output in (None, "-"):
+        return text.rstrip("\r\n")
+    with open(args.output, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    return f"wrote {args.output}"
+
+
+def import_csv(args: argparse.Namespace) -> str:
+    """Upload like an admin would, follow the job, print the summary."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"no such file: {args.file}")
+    if AccountStore().get(args.admin) is None:
+        raise CliError(f"unknown account {args.admin!r} (use the admin's account id)")
+    upload = upload_csv(
+        path,
+        args.admin,
+        send_welcome=args.send_welcome,
+        custom_password=args.custom_password,
+        dry_run=args.dry_run,
+    )
+    try:
+        job = wait_for_report(upload, args.timeout)
+    except ImportTimedOut as error:
+        raise CliError(str(error)) from None
+    lines = summary_lines(job)
+    if job.status == "file_error":
+        raise CliError("\n".join(lines))
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursebridge", description=__doc__.splitlines()[0])
@@ -225,6 +295,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long the old key stays in the JWKS (default 7)",
     )
     rotate.set_defaults(func=keys_rotate)
+
+    accounts = groups.add_parser("accounts", help="accounts").add_subparsers(
+        dest="cmd", required=True
+    )
+    audit = accounts.add_parser(
+        "audit", help="list account creations, links, updates and verifications of an org"
+    )
+    audit.add_argument("--org", required=True)
+    audit.add_argument("--limit", type=int, default=1000, help="newest N records (default 1000)")
+    audit.set_defaults(func=accounts_audit)
+
+    grades = groups.add_parser("grades", help="grades of a unit").add_subparsers(
+        dest="cmd", required=True
+    )
+    export = grades.add_parser("export", help="a unit's grades as CSV (stdout or --output)")
+    export.add_argument("--class", dest="class_id", required=True, metavar="CLASSID")
+    export.add_argument("--unit", dest="unit_id", required=True, metavar="UNITID")
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.set_defaults(func=grades_export)
+
+    imports = groups.add_parser("import", help="import users from a CSV file (SPEC §6)")
+    imports.add_argument("file", metavar="FILE.csv")
+    imports.add_argument("--admin", required=True, metavar="ACCOUNTID", help="uploading admin")
+    imports.add_argument("--send-welcome", action="store_true")
+    imports.add_argument("--custom-password", metavar="P")
+    imports.add_argument("--dry-run", action="store_true")
+    imports.add_argument("--timeout", type=float, default=600, help="seconds to wait")
+    imports.set_defaults(func=import_csv)
     return parser
 
 

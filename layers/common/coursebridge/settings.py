@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     sender_email: str = "no-reply@example.com"
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     lti_leeway_seconds: int = Field(default=60, ge=0, le=300)
+    # CSV import limits: a file over either is rejected whole, with a file error.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    import_max_rows: int = Field(default=200_000, ge=1)
+    # Welcome emails per second (stay under the SES account's sending rate).
+    welcome_emails_per_second: float = Field(default=10.0, gt=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -1,19 +1,45 @@
 """Launch → class + unit + membership (SPEC §4). CONTRACT used by the launch handler.
 
-``enter_course`` maps the launch's course and activity (creating them when the org
-auto-maps) and enrolls the user. This first version always auto-maps; the classes
-issue completes it (autoMap off → NotSetUp, re-mapping, line item max score, races)
-behind the same signature and outcome types.
+``enter_course`` maps the launch's LMS course (``context.id``) to a class and its
+activity (``resource_link.id``) to a unit, per platform + deployment, and enrolls the
+user with their role. Rules:
+
+- A mapped course/activity is used as mapped (re-mapping changes the map, not history).
+- An unmapped activity whose launch carries ``custom.unit_id`` of a unit of this class
+  (a Deep Linking choice) is mapped to that unit, whatever ``autoMap`` says.
+- Otherwise an unmapped course/activity is created — class named after the course
+  title, unit after the link title with the line item's maximum score when known —
+  when the org auto-maps, or when a (non-mentor) teacher launches: teachers set
+  courses up. A student or mentor with ``autoMap`` off gets ``NotSetUp``.
+- An activity mapped to a unit of another class (its course was re-mapped since) is
+  treated as unmapped, so a unit never shows the roster of a foreign class.
+- Map writes are conditional: concurrent first launches create one class / one unit.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from coursebridge.accounts.resolve import Entered
 from coursebridge.lti.claims import LaunchClaims
-from coursebridge.store.dynamo import app_table, new_id, now_epoch
+from coursebridge.store.classes import (
+    ClassRecord,
+    ClassStore,
+    UnitRecord,
+    course_map_key,
+    link_map_key,
+)
+from coursebridge.store.deep_links import PENDING_SECONDS, DeepLinkStore, PendingDeepLink
+from coursebridge.store.members import Member, MemberStore
 from coursebridge.store.orgs import Org
+
+UNIT_ID_PARAM = "unit_id"  # custom parameter set by our Deep Linking response
+MAX_SCORE_PARAMS = ("max_score", "points_possible", "canvas_assignment_points_possible")
+
+LineItemMax = Callable[[LaunchClaims], Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -29,49 +55,201 @@ class NotSetUp:
     what: str  # "course" or "activity"
 
 
-def _get_or_create(key: dict, item: dict) -> str:
-    table = app_table()
-    found = table.get_item(Key=key, ConsistentRead=True).get("Item")
-    if found:
-        return found["targetId"]
-    try:
-        table.put_item(Item={**key, **item}, ConditionExpression="attribute_not_exists(pk)")
-    except table.meta.client.exceptions.ConditionalCheckFailedException:
-        return table.get_item(Key=key, ConsistentRead=True)["Item"]["targetId"]
-    return item["targetId"]
+def max_score_from_claims(claims: LaunchClaims) -> Decimal | None:
+    """The activity's maximum score when the launch tells it (custom substitution)."""
+    for name in MAX_SCORE_PARAMS:
+        raw = claims.custom.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            continue
+        if value.is_finite() and value > 0:
+            return value
+    return None
 
 
-def enter_course(claims: LaunchClaims, entered: Entered, org: Org) -> CourseEntry | NotSetUp:
-    scope = f"{claims.issuer}#{claims.deployment_id}"
-    class_id = _get_or_create(
-        {"pk": f"COURSEMAP#{scope}#{claims.context_id}", "sk": "MAP"},
-        {
-            "kind": "course-map",
-            "targetId": new_id("cls"),
-            "orgId": org.org_id,
-            "title": claims.context_title or claims.context_id or "",
-        },
-    )
-    unit_id = None
-    if claims.resource_link_id:
-        unit_id = _get_or_create(
-            {"pk": f"LINKMAP#{scope}#{claims.resource_link_id}", "sk": "MAP"},
-            {
-                "kind": "link-map",
-                "targetId": new_id("unt"),
-                "classId": class_id,
-                "title": claims.resource_link_title or "",
-            },
+def _student_id(claims: LaunchClaims, entered: Entered, org: Org) -> str | None:
+    if org.student_id_field:
+        raw = claims.custom.get(org.student_id_field)
+        if raw not in (None, ""):
+            return str(raw)
+    return entered.account.student_id
+
+
+class _Entry:
+    """One launch's way through the rules (keeps enter_course readable)."""
+
+    def __init__(
+        self,
+        claims: LaunchClaims,
+        entered: Entered,
+        org: Org,
+        store: ClassStore,
+        line_item_max: LineItemMax,
+    ) -> None:
+        self.claims = claims
+        self.entered = entered
+        self.org = org
+        self.store = store
+        self.line_item_max = line_item_max
+        self.may_create = org.auto_map or (entered.role == "TEACHER" and not entered.read_only)
+
+    def course(self) -> str | None:
+        claims = self.claims
+        context_key = claims.context_id or (
+            f"link:{claims.resource_link_id}" if claims.resource_link_id else None
         )
-    app_table().put_item(
-        Item={
-            "pk": f"CLASS#{class_id}",
-            "sk": f"MEMBER#{entered.account.account_id}",
-            "kind": "membership",
-            "role": entered.role,
-            "readOnly": entered.read_only,
-            "sub": claims.sub,
-            "updatedAt": now_epoch(),
+        if context_key is None:
+            return None
+        key = course_map_key(claims.issuer, claims.deployment_id, context_key)
+        found = self.store.mapped_target(key)
+        if found:
+            return found["targetId"]
+        if not self.may_create:
+            return None
+        title = claims.context_title or claims.context_label or claims.context_id or "Untitled"
+        return self.store.create_mapped(key, ClassRecord(org_id=self.org.org_id, title=title))
+
+    def unit(self, class_id: str) -> str | None:
+        claims = self.claims
+        assert claims.resource_link_id is not None
+        key = link_map_key(claims.issuer, claims.deployment_id, claims.resource_link_id)
+        found = self.store.mapped_target(key)
+        if found and found.get("classId") == class_id:
+            return found["targetId"]
+        stale = found["targetId"] if found else None
+        chosen = self._deep_linked_unit(class_id)
+        if chosen is not None:
+            return self._map_existing(key, chosen, class_id, stale)
+        if not self.may_create:
+            return None
+        unit = UnitRecord(
+            class_id=class_id,
+            org_id=self.org.org_id,
+            title=claims.resource_link_title or "Untitled activity",
+            max_score=max_score_from_claims(claims) or self._line_item_max(),
+        )
+        if stale is None:
+            return self.store.create_mapped(key, unit)
+        self.store.create_unit(unit)
+        return self._map_existing(key, unit.unit_id, class_id, stale)
+
+    def _line_item_max(self) -> Decimal | None:
+        if self.claims.ags is None or not self.claims.ags.lineitem:
+            return None
+        return self.line_item_max(self.claims)
+
+    def _deep_linked_unit(self, class_id: str) -> str | None:
+        unit_id = self.claims.custom.get(UNIT_ID_PARAM)
+        if not isinstance(unit_id, str) or not unit_id:
+            return None
+        unit = self.store.get_unit(unit_id)
+        return unit.unit_id if unit and unit.class_id == class_id else None
+
+    def _map_existing(self, key: dict, unit_id: str, class_id: str, stale: str | None) -> str:
+        if self.store.map_to(key, unit_id, class_id=class_id, expected=stale):
+            return unit_id
+        winner = self.store.mapped_target(key)  # a concurrent launch mapped it first
+        return winner["targetId"] if winner else unit_id
+
+    def record_link(self, unit_id: str) -> None:
+        """Keep the unit's LMS link and AGS endpoints current (GRADES_CONTRACT)."""
+        claims = self.claims
+        values: dict = {
+            "issuer": claims.issuer,
+            "clientId": claims.client_id,
+            "deploymentId": claims.deployment_id,
+            "resourceLinkId": claims.resource_link_id,
+            "contextId": claims.context_id,
         }
+        if claims.ags is not None:
+            values.update(
+                {
+                    "lineitem": claims.ags.lineitem,
+                    "lineitems": claims.ags.lineitems,
+                    "agsScope": list(claims.ags.scope),
+                }
+            )
+        unit = self.store.get_unit(unit_id)
+        if unit is None:
+            return
+        if unit.max_score is None:
+            values["maxScore"] = max_score_from_claims(claims)
+        current = unit.to_item()
+        if all(current.get(name) == value for name, value in values.items() if value is not None):
+            return  # nothing new: no write on an ordinary launch
+        self.store.update_unit_link(unit_id, values)
+
+    def enroll(self, class_id: str) -> None:
+        claims, entered = self.claims, self.entered
+        MemberStore().enroll(
+            Member(
+                class_id=class_id,
+                account_id=entered.account.account_id,
+                role=entered.role,
+                read_only=entered.read_only,
+                sub=claims.sub,
+                issuer=claims.issuer,
+                name=claims.name or entered.account.name,
+                email=claims.email or entered.account.email,
+                student_id=_student_id(claims, entered, self.org),
+            )
+        )
+
+    def remember_deep_link(self, class_id: str) -> None:
+        claims = self.claims
+        assert claims.deep_linking is not None
+        DeepLinkStore().put(
+            PendingDeepLink(
+                class_id=class_id,
+                account_id=self.entered.account.account_id,
+                launch_id=claims.launch_id,
+                issuer=claims.issuer,
+                client_id=claims.client_id,
+                deployment_id=claims.deployment_id,
+                target_link_uri=claims.target_link_uri,
+                settings=claims.deep_linking,
+                expires_at=int(time.time()) + PENDING_SECONDS,
+            )
+        )
+
+
+def _no_line_item_lookup(_: LaunchClaims) -> Decimal | None:
+    return None
+
+
+def enter_course(
+    claims: LaunchClaims,
+    entered: Entered,
+    org: Org,
+    *,
+    store: ClassStore | None = None,
+    line_item_max: LineItemMax | None = None,
+) -> CourseEntry | NotSetUp:
+    """Map the launch to a class (and unit) and enroll the user.
+
+    ``line_item_max``: reads the AGS line item's ``scoreMaximum`` (an AGS GET with a
+    service token) for a new unit whose launch names a line item; by default only
+    the launch's own custom parameters are used.
+    """
+    entry = _Entry(
+        claims, entered, org, store or ClassStore(), line_item_max or _no_line_item_lookup
     )
+    class_id = entry.course()
+    if class_id is None:
+        return NotSetUp("course")
+    unit_id = None
+    if claims.message_type == "LtiResourceLinkRequest" and claims.resource_link_id:
+        unit_id = entry.unit(class_id)
+        if unit_id is None:
+            return NotSetUp("activity")
+    entry.enroll(class_id)
+    if unit_id is not None:
+        entry.record_link(unit_id)
+        if entered.role == "STUDENT":
+            MemberStore().record_visit(unit_id, entered.account.account_id)
+    if claims.message_type == "LtiDeepLinkingRequest" and claims.deep_linking is not None:
+        entry.remember_deep_link(class_id)
     return CourseEntry(class_id, unit_id)

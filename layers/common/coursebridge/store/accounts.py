@@ -5,10 +5,11 @@ Items:
                                     holds the email, which keeps email-index sparse
   EMAIL             / <email>       claim: which account holds an email
   ISSUED#<schoolId> / <issuedID>    claim: which account holds a school's issuedID
-  <issuer>          / <sub>         LMS link (written by the launch)
+  <issuer>          / <sub>         LMS link (store/links.py)
 Claims are written in the same transaction as the account, with conditions, so two
 concurrent writers can never both hold one email: the GSI (eventually consistent)
-is only used for look-ups, never for uniqueness.
+is only used for look-ups, never for uniqueness. ``linkedAt`` on the account is set
+by the first LMS link, so "an account with no LMS link yet" is one condition.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Account(BaseModel):
     password_hash: str | None = None
     must_change_password: bool = False
     source: str = "lti"
+    linked_at: int | None = None  # when the first LMS link was made
     created_at: int = Field(default_factory=now_epoch)
     updated_at: int = Field(default_factory=now_epoch)
 
@@ -105,6 +107,7 @@ class Account(BaseModel):
             ("email", self.email),
             ("studentId", self.student_id),
             ("passwordHash", self.password_hash),
+            ("linkedAt", self.linked_at),
         ):
             if value:
                 item[attr] = value
@@ -127,15 +130,32 @@ class Account(BaseModel):
             password_hash=item.get("passwordHash"),
             must_change_password=bool(item.get("mustChangePassword")),
             source=item.get("source", "lti"),
+            linked_at=int(item["linkedAt"]) if item.get("linkedAt") else None,
             created_at=int(item.get("createdAt", 0)),
             updated_at=int(item.get("updatedAt", 0)),
         )
 
 
 class AccountStore:
-    def get(self, account_id: str) -> Account | None:
-        item = users_table().get_item(Key={"platform": ACCOUNT, "userId": account_id}).get("Item")
+    def get(self, account_id: str, consistent: bool = False) -> Account | None:
+        item = (
+            users_table()
+            .get_item(Key={"platform": ACCOUNT, "userId": account_id}, ConsistentRead=consistent)
+            .get("Item")
+        )
         return Account.from_item(item) if item else None
+
+    def issued_holder(self, school_id: str, issued_id: str) -> str | None:
+        """Which account holds a school's issuedID (consistent read of the claim)."""
+        item = (
+            users_table()
+            .get_item(
+                Key={"platform": issued_partition(school_id), "userId": issued_id},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return item["accountId"] if item else None
 
     def account_id_for_email(self, email: str) -> str | None:
         """Strongly consistent look-up through the email claim (not the GSI)."""

@@ -1,40 +1,77 @@
-"""Who may call a route (GRADES_CONTRACT.md). First version by the grades helper so the
-release routes work on their own; the classes helper owns and completes this module.
+"""Who may do what (SPEC §7). Every route calls one of these before touching data.
 
-Errors are our own exceptions; the routers map them to 401/403 JSON in one place.
+Rules: no valid session → 401; unknown class/unit → 404; otherwise the caller must be
+a member of the class *in the database* (a teacher of class A has no rights in
+class B) with the role the route needs: teachers (``write=True`` excludes mentors)
+or students. The session's role must agree too, so a student launch never acts as
+a teacher even where the same person also teaches.
 """
 
 from __future__ import annotations
 
 from coursebridge.sessions import Session, session_from_event
-from coursebridge.store.dynamo import app_table
+from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
+from coursebridge.store.members import Member, MemberStore
+from coursebridge.web.errors import BadRequest, Forbidden, HttpProblem, NotFound, NotSignedIn
 
-
-class NotSignedIn(Exception):
-    """No valid session: 401."""
-
-
-class Forbidden(Exception):
-    """Signed in, but not allowed here: 403."""
+__all__ = [
+    "BadRequest",
+    "Forbidden",
+    "HttpProblem",
+    "NotFound",
+    "NotSignedIn",
+    "require_class",
+    "require_member",
+    "require_session",
+    "require_student",
+    "require_teacher",
+    "require_unit",
+]
 
 
 def require_session(event: dict) -> Session:
     session = session_from_event(event)
     if session is None:
-        raise NotSignedIn("not signed in (no valid session)")
+        raise NotSignedIn("your session is missing or expired: launch the activity again")
     return session
 
 
-def require_teacher(session: Session, class_id: str, write: bool = True) -> None:
-    """A teacher of the class; with ``write`` also not a read-only mentor."""
-    if session.role != "TEACHER":
+def require_class(session: Session, class_id: str) -> ClassRecord:
+    found = ClassStore().get_class(class_id)
+    if found is None:
+        raise NotFound(f"no class {class_id}")
+    if found.org_id != session.org_id:
+        raise Forbidden("this class belongs to another organization")
+    return found
+
+
+def require_unit(class_id: str, unit_id: str) -> UnitRecord:
+    unit = ClassStore().get_unit(unit_id)
+    if unit is None or unit.class_id != class_id:
+        raise NotFound(f"no unit {unit_id} in class {class_id}")
+    return unit
+
+
+def require_member(session: Session, class_id: str) -> Member:
+    require_class(session, class_id)
+    member = MemberStore().get(class_id, session.account_id)
+    if member is None:
+        raise Forbidden("you are not a member of this class")
+    return member
+
+
+def require_teacher(session: Session, class_id: str, write: bool = True) -> Member:
+    """The caller teaches ``class_id``; ``write`` also excludes mentors (read-only)."""
+    member = require_member(session, class_id)
+    if session.role != "TEACHER" or member.role != "TEACHER":
         raise Forbidden("only teachers of this class may do this")
-    member = (
-        app_table()
-        .get_item(Key={"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{session.account_id}"})
-        .get("Item")
-    )
-    if not member or member.get("role") != "TEACHER":
-        raise Forbidden("only teachers of this class may do this")
-    if write and (session.read_only or member.get("readOnly")):
+    if write and (session.read_only or member.read_only):
         raise Forbidden("mentors have read-only access")
+    return member
+
+
+def require_student(session: Session, class_id: str) -> Member:
+    member = require_member(session, class_id)
+    if session.role != "STUDENT" or member.role != "STUDENT":
+        raise Forbidden("only students of this class have a grade here")
+    return member

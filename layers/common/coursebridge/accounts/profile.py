@@ -1,0 +1,106 @@
+"""What a launch says about the person, cleaned so that odd claims never corrupt a record.
+
+Names lose control characters and are capped; an email is trimmed, lower-cased and
+kept only when it looks like one address; the org's ``studentIdField`` value is read
+from the custom claims. A launch with neither email nor any name is *anonymous*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from coursebridge.lti.claims import LaunchClaims
+from coursebridge.store.accounts import normalize_email
+from coursebridge.store.orgs import Org
+
+MAX_NAME = 200
+MAX_EMAIL = 254  # RFC 5321 path limit
+MAX_STUDENT_ID = 256
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_ANONYMOUS_WORDS = [
+    "Otter",
+    "Oak",
+    "Heron",
+    "Maple",
+    "Lynx",
+    "Cedar",
+    "Falcon",
+    "Willow",
+    "Badger",
+    "Aspen",
+    "Robin",
+    "Birch",
+    "Marten",
+    "Alder",
+    "Finch",
+    "Rowan",
+    "Puffin",
+    "Hazel",
+    "Bison",
+    "Larch",
+]
+
+
+def clean_text(value: object, limit: int) -> str:
+    """Printable text, whitespace collapsed, at most ``limit`` characters."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return ""
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in str(value)
+        if unicodedata.category(ch) != "Cs"  # lone surrogates cannot be stored
+    )
+    text = " ".join(text.split())
+    return text[:limit].rstrip()
+
+
+def clean_email(value: str | None) -> str | None:
+    """The lower-case address, or None when the claim is not one plausible address."""
+    if not isinstance(value, str):
+        return None
+    email = normalize_email(value)
+    if not email or len(email) > MAX_EMAIL or not _EMAIL.match(email):
+        return None
+    return email
+
+
+def anonymous_name(seed: str) -> str:
+    """A stable, friendly display name for an account with no name (e.g. 'Anonymous Heron 4821')."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    word = _ANONYMOUS_WORDS[digest[0] % len(_ANONYMOUS_WORDS)]
+    number = int.from_bytes(digest[1:3], "big") % 10000
+    return f"Anonymous {word} {number:04d}"
+
+
+@dataclass(frozen=True)
+class LmsProfile:
+    email: str | None
+    given_name: str
+    family_name: str
+    name: str
+    student_id: str | None
+
+    @property
+    def anonymous(self) -> bool:
+        return not (self.email or self.given_name or self.family_name or self.name)
+
+    @property
+    def has_name(self) -> bool:
+        return bool(self.given_name or self.family_name or self.name)
+
+    @classmethod
+    def from_claims(cls, claims: LaunchClaims, org: Org) -> LmsProfile:
+        student_id = None
+        if org.student_id_field:
+            raw = (claims.custom or {}).get(org.student_id_field)
+            student_id = clean_text(raw, MAX_STUDENT_ID) or None
+        return cls(
+            email=clean_email(claims.email),
+            given_name=clean_text(claims.given_name, MAX_NAME),
+            family_name=clean_text(claims.family_name, MAX_NAME),
+            name=clean_text(claims.name, MAX_NAME),
+            student_id=student_id,
+        )

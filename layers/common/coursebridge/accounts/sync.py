@@ -1,0 +1,91 @@
+"""Known link: what to copy from the LMS onto the account at this launch.
+
+A *change* is judged against what the LMS said last time (kept on the link), not
+against the account: an account linked from two LMSs with different emails does not
+flip-flop, and values set by a CSV import are not overwritten by an unchanged LMS.
+An account without an email claims the LMS email as soon as it is free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coursebridge.accounts.profile import LmsProfile
+from coursebridge.store.account_links import AccountChanges
+from coursebridge.store.accounts import Account, AccountStore
+from coursebridge.store.links import LmsLink
+from coursebridge.store.orgs import Org
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    changes: AccountChanges
+    link: LmsLink  # carrying what the LMS said this time
+    refresh_link: bool
+    email_held_by: str | None = None  # another account holds the LMS email
+    email_is_news: bool = False  # the LMS email differs from last time
+
+    def apply(self, account: Account) -> Account:
+        """``account`` as it is after the write."""
+        c = self.changes
+        updated = account.model_copy(deep=True)
+        updated.first_name = c.first_name if c.first_name is not None else updated.first_name
+        updated.last_name = c.last_name if c.last_name is not None else updated.last_name
+        if c.display_name is not None:
+            updated.display_name = c.display_name
+        updated.student_id = c.student_id or updated.student_id
+        updated.is_teacher = updated.is_teacher or c.make_teacher
+        if c.join_org:
+            updated.orgs.add(c.join_org)
+        if c.new_email:
+            updated.email = c.new_email
+        return updated
+
+
+def plan_sync(
+    account: Account,
+    link: LmsLink,
+    profile: LmsProfile,
+    org: Org,
+    full_teacher: bool,
+    accounts: AccountStore,
+) -> SyncPlan:
+    changes = AccountChanges(
+        join_org=org.org_id if org.org_id not in account.orgs else None,
+        make_teacher=full_teacher and not account.is_teacher,
+    )
+    if profile.student_id and profile.student_id != account.student_id:
+        changes.student_id = profile.student_id
+
+    said = (profile.given_name, profile.family_name, profile.name)
+    names_news = said != (link.lms_given_name, link.lms_family_name, link.lms_name)
+    if names_news and profile.has_name:
+        for attribute, value in zip(("first_name", "last_name", "display_name"), said, strict=True):
+            if value != getattr(account, attribute):
+                setattr(changes, attribute, value)
+
+    wanted = profile.email
+    email_is_news = wanted is not None and wanted != link.lms_email
+    held_by = None
+    if wanted and wanted != account.email and (email_is_news or account.email is None):
+        holder = accounts.account_id_for_email(wanted)
+        if holder is None:
+            changes.new_email, changes.old_email = wanted, account.email
+        elif holder != account.account_id:
+            held_by = holder
+
+    seen = link.model_copy(
+        update={
+            "lms_email": wanted or link.lms_email,
+            "lms_given_name": profile.given_name,
+            "lms_family_name": profile.family_name,
+            "lms_name": profile.name,
+        }
+    )
+    return SyncPlan(
+        changes=changes,
+        link=seen,
+        refresh_link=names_news or email_is_news,
+        email_held_by=held_by,
+        email_is_news=email_is_news,
+    )

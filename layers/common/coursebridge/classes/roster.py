@@ -1,0 +1,104 @@
+"""The roster of a unit: the class's students with their status and grade (SPEC §4, §7).
+
+Mentors scoped by ``role_scope_mentor`` see only their mentees (matched on the LTI
+``sub`` of this platform).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from coursebridge.store.gradebook import GradebookStore, GradeRecord
+from coursebridge.store.members import MemberStore
+
+Status = Literal["not opened", "opened", "graded", "released", "changed since release"]
+
+
+class RosterRow(BaseModel):
+    account_id: str
+    name: str
+    email: str | None
+    student_id: str | None
+    status: Status
+    score: Decimal | None = None
+    max_score: Decimal | None = None
+    comment: str = ""
+    released: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accountId": self.account_id,
+            "name": self.name,
+            "email": self.email,
+            "studentId": self.student_id,
+            "status": self.status,
+            "score": _num(self.score),
+            "maxScore": _num(self.max_score),
+            "comment": self.comment,
+            "released": self.released,
+        }
+
+
+def _num(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def _status(grade: GradeRecord | None, opened: bool) -> Status:
+    if grade is None or grade.score is None:
+        return "opened" if opened else "not opened"
+    if not grade.released:
+        return "graded"
+    return "changed since release" if grade.changed_since_release else "released"
+
+
+def unit_roster(
+    class_id: str,
+    unit_id: str,
+    *,
+    mentee_subs: list[str] | None = None,
+    members: MemberStore | None = None,
+    grades: GradebookStore | None = None,
+) -> list[RosterRow]:
+    """Students of the class, by name, with this unit's status and (unreleased) grade."""
+    members = members or MemberStore()
+    students = [m for m in members.members(class_id) if m.role == "STUDENT"]
+    if mentee_subs is not None:
+        allowed = set(mentee_subs)
+        students = [m for m in students if m.sub in allowed]
+    unit_grades = (grades or GradebookStore()).grades_of_unit(unit_id)
+    visits = members.visits(unit_id)
+    rows = []
+    for member in students:
+        grade = unit_grades.get(member.account_id)
+        rows.append(
+            RosterRow(
+                account_id=member.account_id,
+                name=member.name or member.email or member.account_id,
+                email=member.email,
+                student_id=member.student_id,
+                status=_status(grade, member.account_id in visits),
+                score=grade.score if grade else None,
+                max_score=grade.max_score if grade else None,
+                comment=grade.comment if grade else "",
+                released=bool(grade and grade.released),
+            )
+        )
+    rows.sort(key=lambda row: (row.name.casefold(), row.account_id))
+    return rows
+
+
+def student_view_of_grade(grade: GradeRecord | None) -> dict[str, Any]:
+    """What a student may see: only the released values, never the current draft."""
+    if grade is None or not grade.released or grade.released_score is None:
+        return {"released": False}
+    return {
+        "released": True,
+        "score": _num(grade.released_score),
+        "maxScore": _num(grade.released_max_score),
+        "comment": grade.released_comment or "",
+    }

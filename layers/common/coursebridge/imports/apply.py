@@ -1,0 +1,268 @@
+"""Batched account look-ups and writes on the users table.
+
+Look-ups: one BatchGetItem (consistent) for the rows' email and issuedID claims, one
+for the accounts behind the emails. Writes: TransactWriteItems of up to 100 actions,
+whole rows only (an account with its claims); when a transaction is cancelled, its
+rows are retried one transaction each, so a conflicting row fails alone.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from coursebridge.imports.errors import RowError, RowFailure
+from coursebridge.imports.plan import (
+    ISSUED_TAKEN,
+    Create,
+    Existing,
+    Lookups,
+    Plan,
+    Stamp,
+    Update,
+)
+from coursebridge.imports.validate import UserRow
+from coursebridge.settings import get_settings
+from coursebridge.store.accounts import ACCOUNT, EMAIL, Account, issued_partition
+from coursebridge.store.dynamo import dynamodb_client, now_epoch
+
+MAX_GET_KEYS = 100
+MAX_ACTIONS = 100
+EMAIL_TAKEN = "Email was taken by another account during the import; upload this row again"
+ACCOUNT_CHANGED = "The account changed during the import; upload this row again"
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+
+
+class AccountBatches:
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.table = get_settings().users_table
+        self.client = dynamodb_client()
+
+    # ---------------------------------------------------------------- reads
+    def _batch_get(self, keys: Sequence[dict]) -> list[dict]:
+        found: list[dict] = []
+        unique = list({(k["platform"], k["userId"]): k for k in keys}.values())
+        for start in range(0, len(unique), MAX_GET_KEYS):
+            request = {
+                self.table: {"Keys": unique[start : start + MAX_GET_KEYS], "ConsistentRead": True}
+            }
+            attempt = 0
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                found += response["Responses"].get(self.table, [])
+                request = response.get("UnprocessedKeys") or {}
+                if request:
+                    _backoff(attempt)
+                    attempt += 1
+        return found
+
+    def lookup(self, rows: Iterable[UserRow]) -> Lookups:
+        rows = list(rows)
+        keys = [{"platform": EMAIL, "userId": row.email} for row in rows]
+        keys += [
+            {"platform": issued_partition(row.school_id), "userId": row.issued_id} for row in rows
+        ]
+        email_holders: dict[str, str] = {}
+        issued: dict[tuple[str, str], str] = {}
+        for item in self._batch_get(keys):
+            if item["platform"] == EMAIL:
+                email_holders[item["userId"]] = item["accountId"]
+            else:
+                school = item["platform"].removeprefix("ISSUED#")
+                issued[(school, item["userId"])] = item["accountId"]
+        accounts: dict[str, Existing] = {}
+        if email_holders:
+            account_keys = [{"platform": ACCOUNT, "userId": a} for a in email_holders.values()]
+            by_id = {item["userId"]: item for item in self._batch_get(account_keys)}
+            for email, account_id in email_holders.items():
+                item = by_id.get(account_id)
+                if item is not None:
+                    accounts[email] = Existing(Account.from_item(item), _stamp(item))
+        return Lookups(accounts_by_email=accounts, issued_holders=issued)
+
+    # ---------------------------------------------------------------- writes
+    def actions(self, plan: Create | Update) -> list[dict]:
+        now = now_epoch()
+        stamp = {":job": self.job_id, ":row": plan.row.row}
+        if isinstance(plan, Create):
+            return self._create_actions(plan, now)
+        return self._update_actions(plan, now, stamp)
+
+    def _create_actions(self, plan: Create, now: int) -> list[dict]:
+        item = plan.account.to_item()
+        item.update(
+            importJob=self.job_id,
+            importRow=plan.row.row,
+            importOutcome="created",
+            createdAt=now,
+            updatedAt=now,
+        )
+        account_id = plan.account.account_id
+        school, issued = plan.row.school_id, plan.row.issued_id
+        return [
+            self._put(item),
+            self._put({"platform": EMAIL, "userId": plan.row.email, "kind": "email-claim",
+                       "accountId": account_id}),
+            self._put({"platform": issued_partition(school), "userId": issued,
+                       "kind": "issued-claim", "accountId": account_id}),
+        ]  # fmt: skip
+
+    def _put(self, item: dict) -> dict:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(userId)",
+            }
+        }
+
+    def _update_actions(self, plan: Update, now: int, stamp: dict) -> list[dict]:
+        account = plan.before.account
+        row = plan.row
+        issued_ids = {**account.issued_ids, row.school_id: row.issued_id}
+        values: dict[str, Any] = {
+            ":first": row.first_name,
+            ":last": row.last_name,
+            ":teacher": row.is_teacher,
+            ":issued": issued_ids,
+            ":school": {row.school_id},
+            ":org": {plan.org_id},
+            ":outcome": "updated",
+            ":now": now,
+            ":seen": account.updated_at,
+            **stamp,
+        }
+        sets = [
+            "firstName = :first", "lastName = :last", "isTeacher = :teacher",
+            "issuedIds = :issued", "importJob = :job", "importRow = :row",
+            "importOutcome = :outcome", "updatedAt = :now",
+        ]  # fmt: skip
+        if plan.password_hash:
+            sets += ["passwordHash = :hash", "mustChangePassword = :true"]
+            values.update({":hash": plan.password_hash, ":true": True})
+        actions = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": {"platform": ACCOUNT, "userId": account.account_id},
+                    "UpdateExpression": "SET "
+                    + ", ".join(sets)
+                    + " ADD schools :school, orgs :org",
+                    "ConditionExpression": "attribute_exists(userId) AND updatedAt = :seen",
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        if account.issued_ids.get(row.school_id) != row.issued_id:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {
+                            "platform": issued_partition(row.school_id),
+                            "userId": row.issued_id,
+                            "kind": "issued-claim",
+                            "accountId": account.account_id,
+                        },
+                        "ConditionExpression": "attribute_not_exists(userId) OR accountId = :me",
+                        "ExpressionAttributeValues": {":me": account.account_id},
+                    }
+                }
+            )
+        if plan.old_issued_id:
+            actions.append(
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": {
+                            "platform": issued_partition(row.school_id),
+                            "userId": plan.old_issued_id,
+                        },
+                        "ConditionExpression": "attribute_not_exists(userId) OR accountId = :me",
+                        "ExpressionAttributeValues": {":me": account.account_id},
+                    }
+                }
+            )
+        return actions
+
+    def apply(self, plans: Sequence[Plan]) -> dict[int, RowFailure]:
+        """Write every Create/Update; returns the rows that failed while writing."""
+        writes = [p for p in plans if isinstance(p, Create | Update)]
+        failures: dict[int, RowFailure] = {}
+        group: list[tuple[Create | Update, list[dict]]] = []
+        size = 0
+        for plan in writes:
+            actions = self.actions(plan)
+            if size + len(actions) > MAX_ACTIONS:
+                failures.update(self._write_group(group))
+                group, size = [], 0
+            group.append((plan, actions))
+            size += len(actions)
+        if group:
+            failures.update(self._write_group(group))
+        return failures
+
+    def _write_group(
+        self, group: list[tuple[Create | Update, list[dict]]]
+    ) -> dict[int, RowFailure]:
+        actions = [action for _, row_actions in group for action in row_actions]
+        try:
+            self._transact(actions)
+            return {}
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            if len(group) == 1:
+                plan, row_actions = group[0]
+                return {plan.row.row: self._failure(plan, row_actions, error)}
+        failures: dict[int, RowFailure] = {}
+        for member in group:  # one conflicting row must not fail the others
+            failures.update(self._write_group([member]))
+        return failures
+
+    def _transact(self, actions: list[dict]) -> None:
+        for attempt in range(5):
+            try:
+                self.client.transact_write_items(TransactItems=actions)
+                return
+            except ClientError as error:
+                reasons = error.response.get("CancellationReasons") or []
+                codes = {r.get("Code") for r in reasons}
+                retryable = codes & {"TransactionConflict", "ThrottlingError"}
+                if retryable and "ConditionalCheckFailed" not in codes and attempt < 4:
+                    _backoff(attempt)
+                    continue
+                raise
+
+    def _failure(
+        self, plan: Create | Update, actions: list[dict], error: ClientError
+    ) -> RowFailure:
+        reasons = error.response.get("CancellationReasons") or []
+        message = ACCOUNT_CHANGED
+        field = ""
+        for action, reason in zip(actions, reasons, strict=False):
+            if reason.get("Code") != "ConditionalCheckFailed":
+                continue
+            body = next(iter(action.values()))
+            partition = (body.get("Item") or body.get("Key") or {}).get("platform", "")
+            if partition == EMAIL:
+                message, field = EMAIL_TAKEN, "email"
+            elif partition.startswith("ISSUED#"):
+                message, field = ISSUED_TAKEN, "issuedID"
+            break
+        row = plan.row
+        return RowFailure(row.row, row.cells, [RowError(row.row, field, message)])
+
+
+def _stamp(item: dict) -> Stamp | None:
+    if "importJob" not in item:
+        return None
+    return Stamp(str(item["importJob"]), int(item["importRow"]), str(item["importOutcome"]))

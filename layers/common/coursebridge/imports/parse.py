@@ -1,0 +1,122 @@
+"""Text lines → CSV records numbered as a spreadsheet shows them (header = row 1)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from coursebridge.imports.decode import Line
+from coursebridge.imports.errors import FileError
+
+REQUIRED = ("firstName", "lastName", "email", "isTeacher", "issuedID", "schoolID")
+_CANONICAL = {name.lower(): name for name in REQUIRED}
+
+
+@dataclass(frozen=True)
+class Record:
+    row: int  # spreadsheet row: one per record, quoted line breaks included
+    cells: list[str]
+    line: int  # last physical line of the record
+    end: int  # byte offset after the record: where to resume
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where each required column is, and the extra columns that are ignored."""
+
+    cells: list[str]
+    index: dict[str, int]
+    ignored: list[str]
+
+    @classmethod
+    def from_cells(cls, cells: list[str]) -> Header:
+        names = [cell.strip() for cell in cells]
+        if not any(names):
+            raise FileError(
+                "no_header",
+                "Row 1 is empty: the first row must name the columns " + ", ".join(REQUIRED) + ".",
+            )
+        index: dict[str, int] = {}
+        ignored: list[str] = []
+        seen: dict[str, str] = {}
+        for position, name in enumerate(names):
+            key = name.lower()
+            if key in seen and name:
+                raise FileError("duplicate_column", f"Duplicate column: {name}")
+            seen[key] = name
+            if key in _CANONICAL:
+                index[_CANONICAL[key]] = position
+            elif name:
+                ignored.append(name)
+        missing = [name for name in REQUIRED if name not in index]
+        if len(missing) == len(REQUIRED):
+            raise FileError(
+                "no_header",
+                "No header row: the first row must name the columns "
+                + ", ".join(REQUIRED)
+                + f" (found: {', '.join(n for n in names if n)[:200]}).",
+            )
+        if missing:
+            raise FileError(
+                "missing_columns",
+                f"Missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+            )
+        return cls(cells=list(cells), index=index, ignored=ignored)
+
+    def to_state(self) -> dict:
+        return {"cells": self.cells, "index": self.index, "ignored": self.ignored}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Header:
+        return cls(
+            cells=list(state["cells"]),
+            index={k: int(v) for k, v in state["index"].items()},
+            ignored=list(state["ignored"]),
+        )
+
+
+class _Tracker:
+    """Feeds lines to csv.reader and remembers how far it got (it reads no further
+    than the record it returns)."""
+
+    def __init__(self, lines: Iterable[Line]) -> None:
+        self._lines = iter(lines)
+        self.line = 0
+        self.end = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            if "\x00" in line.text:
+                raise FileError(
+                    "not_csv",
+                    f"Line {line.number} contains NUL characters: this is not a text CSV file.",
+                    line=line.number,
+                )
+            self.line = line.number
+            self.end = line.end
+            yield line.text
+
+
+def read_records(lines: Iterable[Line], first_row: int = 1) -> Iterator[Record]:
+    """Every record, blank ones included (they keep the numbering right)."""
+    tracker = _Tracker(lines)
+    reader = csv.reader(tracker, strict=True)
+    row = first_row
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise FileError(
+                "not_csv",
+                f"Row {row} (line {tracker.line + 1}) is not valid CSV: {error}.",
+                line=tracker.line + 1,
+            ) from None
+        yield Record(row=row, cells=cells, line=tracker.line, end=tracker.end)
+        row += 1
+
+
+def is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)

@@ -1,0 +1,304 @@
+"""One import job from S3 event to report: idempotent, resumable, batched.
+
+A message is an S3 notification (``Records``) or our own continuation
+(``importJob``). Per job: scan (file errors, duplicates) → import batches of rows,
+checkpointing after each → report. When the invocation runs low on time it releases
+the job and queues a continuation; a crash leaves the checkpoint, and the redelivered
+message resumes from it (rows of a replayed batch are recognised by their stamps).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+
+from coursebridge import aws
+from coursebridge.imports.apply import AccountBatches
+from coursebridge.imports.authority import Uploader, load_uploader
+from coursebridge.imports.decode import decode_lines
+from coursebridge.imports.duplicates import DuplicateFinder
+from coursebridge.imports.errors import FileError, RowError, RowFailure
+from coursebridge.imports.jobs import Job, JobStore, LeaseLost
+from coursebridge.imports.options import ImportOptions, NotAnUpload, Upload
+from coursebridge.imports.parse import Header, Record, is_blank, read_records
+from coursebridge.imports.password import hash_password
+from coursebridge.imports.plan import Plan, outcome_of, plan_row
+from coursebridge.imports.report import ReportSummary, publish_report, timestamp
+from coursebridge.imports.scan import scan_file
+from coursebridge.imports.source import PROCESSED_MARK, UploadedObject
+from coursebridge.imports.validate import UserRow, validate_record
+from coursebridge.notify.report_email import send_report_email
+from coursebridge.notify.welcome_email import WelcomeMailer
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import now_epoch
+
+logger = Logger(child=True)
+
+BATCH_ROWS = 100
+STOP_MARGIN_MS = 60_000  # stop and hand over with this much time left
+
+RemainingMs = Callable[[], int]
+
+
+def process_message(body: dict, remaining_ms: RemainingMs, owner: str) -> None:
+    if "importJob" in body:
+        ref = body["importJob"]
+        upload = Upload(ref["bucket"], ref["key"], ref["version"])
+        job = JobStore(owner).get(upload)
+        if job is not None:
+            Importer(job, owner, remaining_ms).run()
+        return
+    for record in body.get("Records", []):  # s3:TestEvent has none
+        if str(record.get("eventName", "")).startswith("ObjectCreated"):
+            start_from_s3_record(record, remaining_ms, owner)
+
+
+def start_from_s3_record(record: dict, remaining_ms: RemainingMs, owner: str) -> None:
+    bucket = record["s3"]["bucket"]["name"]
+    key = unquote_plus(record["s3"]["object"]["key"])
+    try:
+        Upload.check_key(key)
+    except NotAnUpload:
+        logger.warning("ignoring object outside uploads/<admin>/", extra={"key": key})
+        return
+    obj = record["s3"]["object"]
+    source = UploadedObject(bucket, key, obj.get("versionId"))
+    head = source.head()
+    if head is None or PROCESSED_MARK in head.metadata:
+        return  # deleted since, or our own metadata rewrite
+    version_id = obj.get("versionId") or head.version_id
+    upload = Upload(bucket, key, version_id or obj.get("eTag") or head.etag)
+    jobs = JobStore(owner)
+    job = jobs.get(upload)
+    if job is None:
+        options = ImportOptions.from_metadata(head.metadata)
+        job = Job(
+            upload=upload,
+            status="scanning",
+            started_at=now_epoch(),
+            version_id=version_id,
+            dry_run=options.dry_run,
+            send_welcome=options.send_welcome,
+            password_hash=hash_password(options.custom_password)
+            if options.custom_password
+            else None,
+            size=head.size,
+        )
+        if not jobs.create(job):
+            job = jobs.get(upload)
+            assert job is not None
+    Importer(job, owner, remaining_ms).run()
+
+
+class _DuplicateCursor:
+    """Walks the duplicate findings in row order alongside the rows."""
+
+    def __init__(self, findings: Iterator[RowError]) -> None:
+        self._findings = findings
+        self._next = next(findings, None)
+
+    def upto(self, last_row: int) -> dict[int, list[RowError]]:
+        found: dict[int, list[RowError]] = {}
+        while self._next is not None and self._next.row <= last_row:
+            found.setdefault(self._next.row, []).append(self._next)
+            self._next = next(self._findings, None)
+        return found
+
+
+class Importer:
+    def __init__(self, job: Job, owner: str, remaining_ms: RemainingMs) -> None:
+        self.job = job
+        self.jobs = JobStore(owner)
+        self.remaining_ms = remaining_ms
+        self.settings = get_settings()
+        self.source = UploadedObject(job.upload.bucket, job.upload.key, job.version_id)
+        self._uploader: Uploader | None = None
+        self._saved = (job.offset, job.status)
+
+    @property
+    def uploader(self) -> Uploader:
+        if self._uploader is None:
+            self._uploader = load_uploader(self.job.upload.admin_id)
+        return self._uploader
+
+    def _save(self) -> None:
+        self.jobs.save(self.job, *self._saved)
+        self._saved = (self.job.offset, self.job.status)
+
+    # ---------------------------------------------------------------- lifecycle
+    def run(self) -> None:
+        job = self.job
+        if job.status in ("completed", "file_error"):
+            logger.info("import already done", extra={"job": job.upload.job_id})
+            return
+        lease_seconds = self.remaining_ms() // 1000 + 60
+        try:
+            self.jobs.acquire(job, now_epoch() + lease_seconds)
+        except LeaseLost:
+            logger.info("import held by another worker", extra={"job": job.upload.job_id})
+            return
+        handed_over = False
+        try:
+            if job.status == "scanning":
+                self.scan()
+            if job.status == "importing":
+                handed_over = not self.import_rows()
+            if job.status == "reporting":
+                self.report()
+        finally:
+            # On an exception the message itself comes back (SQS redelivery); the lease
+            # is released so that the retry need not wait for it to expire.
+            self.jobs.release(job)
+        if handed_over:
+            self._continue_later()
+
+    def _continue_later(self) -> None:
+        ref = {"bucket": self.job.upload.bucket, "key": self.job.upload.key,
+               "version": self.job.upload.version}  # fmt: skip
+        aws.client("sqs").send_message(
+            QueueUrl=self.settings.import_queue_url, MessageBody=json.dumps({"importJob": ref})
+        )
+        logger.info("import continues in a new invocation", extra={"row": self.job.row})
+
+    # ---------------------------------------------------------------- pass 1
+    def scan(self) -> None:
+        job = self.job
+        try:
+            if job.size > self.settings.import_max_bytes:
+                raise FileError(
+                    "too_large",
+                    f"The file is {job.size} bytes; the limit is "
+                    f"{self.settings.import_max_bytes} bytes: split it into smaller files.",
+                )
+            with DuplicateFinder() as finder:
+                result, findings = scan_file(
+                    self.source.chunks(0), self.settings.import_max_rows, finder
+                )
+                self.jobs.put_duplicates(job, findings)
+        except FileError as error:
+            job.file_errors = [error.as_dict()]
+            job.status = "reporting"
+            self._save()
+            return
+        job.encoding = result.encoding
+        job.header = result.header.to_state()
+        job.offset, job.row, job.line = result.body_start, result.first_row, result.first_line
+        job.rows_total = result.rows
+        job.status = "importing"
+        self._save()
+
+    # ---------------------------------------------------------------- pass 2
+    def import_rows(self) -> bool:
+        """True when the last row is done; False when time ran short (checkpointed)."""
+        job = self.job
+        header = Header.from_state(job.header or {})
+        lines = decode_lines(self.source.chunks(job.offset), job.encoding, job.offset, job.line)
+        duplicates = _DuplicateCursor(self.jobs.duplicates_from(job, job.row))
+        batches = AccountBatches(job.upload.job_id)
+        mailer = self._welcome_mailer()
+        batch: list[Record] = []
+        for record in read_records(lines, first_row=job.row):
+            batch.append(record)
+            if len(batch) >= BATCH_ROWS:
+                self._import_batch(batch, header, duplicates, batches, mailer)
+                batch = []
+                if self.remaining_ms() < STOP_MARGIN_MS:
+                    return False
+        if batch:
+            self._import_batch(batch, header, duplicates, batches, mailer)
+        job.status = "reporting"
+        self._save()
+        return True
+
+    def _welcome_mailer(self) -> WelcomeMailer | None:
+        if not self.job.send_welcome or self.job.dry_run:
+            return None
+        return WelcomeMailer(
+            aws.client("ses"),
+            self.uploader.sender,
+            self.settings.welcome_emails_per_second,
+            with_password=self.job.password_hash is not None,
+        )
+
+    def _import_batch(
+        self,
+        batch: list[Record],
+        header: Header,
+        duplicates: _DuplicateCursor,
+        batches: AccountBatches,
+        mailer: WelcomeMailer | None,
+    ) -> None:
+        job = self.job
+        allowed = self.uploader.schools
+        dups = duplicates.upto(batch[-1].row)
+        failures: list[RowFailure] = []
+        valid: list[UserRow] = []
+        for record in batch:
+            if is_blank(record.cells):
+                continue
+            checked = validate_record(record, header, allowed)
+            found = dups.get(record.row, [])
+            if isinstance(checked, RowFailure):
+                checked.errors.extend(found)
+                failures.append(checked)
+            elif found:
+                failures.append(RowFailure(record.row, record.cells, list(found)))
+            else:
+                valid.append(checked)
+        plans: list[Plan] = []
+        if valid:
+            lookups = batches.lookup(valid)
+            plans = [
+                plan_row(row, lookups, allowed, job.upload.job_id, job.password_hash)
+                for row in valid
+            ]
+            if not job.dry_run:
+                written = batches.apply(plans)
+                plans = [written.get(p.row.row, p) if not isinstance(p, RowFailure) else p
+                         for p in plans]  # fmt: skip
+        failures += [p for p in plans if isinstance(p, RowFailure)]
+        if failures:
+            self.jobs.put_failures(job, failures)
+        for plan in plans:
+            job.counts[outcome_of(plan)] += 1
+        job.counts["failed"] += len(failures) - sum(isinstance(p, RowFailure) for p in plans)
+        if mailer is not None:
+            for plan in plans:
+                if outcome_of(plan) == "created" and not isinstance(plan, RowFailure):
+                    row = plan.row
+                    mailer.send(row.email, row.first_name)
+        last = batch[-1]
+        job.offset, job.row, job.line = last.end, last.row + 1, last.line + 1
+        self._save()
+
+    # ---------------------------------------------------------------- report
+    def report(self) -> None:
+        job = self.job
+        uploader = self.uploader
+        header = Header.from_state(job.header) if job.header else None
+        summary = ReportSummary(
+            file=job.upload.file_name,
+            status="file_error" if job.file_errors else "completed",
+            dry_run=job.dry_run,
+            counts=dict(job.counts),
+            file_errors=job.file_errors,
+            ignored_columns=header.ignored if header else [],
+        )
+        stem = f"reports/{job.upload.admin_id}/{job.upload.report_stem}.{timestamp(job.started_at)}"
+        failures = [] if job.file_errors else self.jobs.failures(job)
+        publish_report(job.upload.bucket, stem, summary, header.cells if header else None, failures)
+        if uploader.email:
+            send_report_email(aws.client("ses"), aws.client("s3"), job.upload.bucket, summary,
+                              uploader.sender, uploader.email)  # fmt: skip
+        else:
+            logger.warning("uploader has no email; report not mailed", extra={"key": stem})
+        head = self.source.head()
+        if head is not None and "custom-password" in {k.lower() for k in head.metadata}:
+            self.source.drop_password(head, job.upload.job_id)
+        job.report_key = summary.json_key
+        job.status = summary.status
+        self._save()
+        logger.info("import finished", extra={"report": stem, "counts": job.counts})

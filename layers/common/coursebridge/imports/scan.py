@@ -1,0 +1,80 @@
+"""First pass over the file: file errors and duplicates, before anything is written.
+
+Both rows of a duplicate fail and a file error imports nothing, so neither can be
+discovered half-way through writing; this pass reads the whole file once (streamed)
+and records what it found on the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
+
+from coursebridge.imports.decode import decode_lines, sniff_encoding
+from coursebridge.imports.duplicates import DuplicateFinder
+from coursebridge.imports.errors import FileError, RowError
+from coursebridge.imports.parse import Header, Record, is_blank, read_records
+from coursebridge.imports.validate import cell, email_key
+
+
+@dataclass
+class ScanResult:
+    encoding: str
+    header: Header
+    body_start: int  # offset of the first row after the header
+    first_row: int
+    first_line: int
+    rows: int
+
+
+def open_records(chunks: Iterator[bytes]) -> tuple[str, int, Iterator[Record]]:
+    """Sniff the encoding from the first bytes; return (encoding, BOM size, records)."""
+    first = b""
+    for chunk in chunks:
+        first += chunk
+        if len(first) >= 4:
+            break
+    if not first.strip(b"\xef\xbb\xbf\xff\xfe\x00 \r\n\t"):
+        raise FileError("empty", "The file is empty.")
+    encoding, bom = sniff_encoding(first)
+    lines = decode_lines(chain([first[bom:]], chunks), encoding, start=bom)
+    return encoding, bom, read_records(lines)
+
+
+def scan_file(
+    chunks: Iterator[bytes], max_rows: int, finder: DuplicateFinder
+) -> tuple[ScanResult, Iterator[RowError]]:
+    """Raises FileError; returns the layout and the duplicate findings."""
+    encoding, _bom, records = open_records(chunks)
+    header_record = next(records, None)
+    if header_record is None:
+        raise FileError("empty", "The file is empty.")
+    if is_blank(header_record.cells) and all(is_blank(r.cells) for r in records):
+        raise FileError("empty", "The file is empty.")
+    header = Header.from_cells(header_record.cells)
+    rows = 0
+    for record in records:
+        if is_blank(record.cells):
+            continue
+        rows += 1
+        if rows > max_rows:
+            raise FileError(
+                "too_many_rows",
+                f"The file has more than {max_rows} rows: split it into smaller files.",
+            )
+        finder.add("email", email_key(record, header), record.row)
+        school, issued = cell(record, header, "schoolID"), cell(record, header, "issuedID")
+        if school and issued:
+            finder.add("issuedID", f"{school}\x00{issued}", record.row)
+    if rows == 0:
+        raise FileError("no_rows", "The file has a header but no user rows.")
+    result = ScanResult(
+        encoding=encoding,
+        header=header,
+        body_start=header_record.end,
+        first_row=header_record.row + 1,
+        first_line=header_record.line + 1,
+        rows=rows,
+    )
+    return result, finder.findings()

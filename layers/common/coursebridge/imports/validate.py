@@ -1,0 +1,104 @@
+"""One record → a valid user row or the row's errors (pure: no AWS).
+
+Checks that need the whole file (duplicates) are in ``duplicates``; checks that need
+the database (issuedID held by someone else) are in ``plan``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Set
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+from coursebridge.imports.errors import RowError, RowFailure
+from coursebridge.imports.parse import REQUIRED, Header, Record
+
+MAX_NAME = 100
+MAX_ISSUED_ID = 64
+
+
+@dataclass(frozen=True)
+class UserRow:
+    row: int
+    first_name: str
+    last_name: str
+    email: str  # lower-case: emails are unique case-insensitively
+    is_teacher: bool
+    issued_id: str
+    school_id: str
+    cells: list[str]
+
+
+def cell(record: Record, header: Header, name: str) -> str:
+    position = header.index[name]
+    return record.cells[position].strip() if position < len(record.cells) else ""
+
+
+def email_key(record: Record, header: Header) -> str:
+    """The email as compared for duplicates (case-insensitive)."""
+    return cell(record, header, "email").lower()
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def _width_errors(record: Record, header: Header) -> list[RowError]:
+    width = len(header.cells)
+    extra = record.cells[width:]
+    if len(record.cells) < width:
+        message = f"Row has {len(record.cells)} fields but the header has {width}"
+        return [RowError(record.row, "", message)]
+    if any(value.strip() for value in extra):
+        message = f"Row has {len(record.cells)} fields but the header has {width}"
+        return [RowError(record.row, "", message)]
+    return []
+
+
+def _text_errors(row: int, field: str, value: str, limit: int) -> list[RowError]:
+    if len(value) > limit:
+        return [RowError(row, field, f"{field} is longer than {limit} characters")]
+    if _has_control_characters(value):
+        return [RowError(row, field, f"{field} contains control characters")]
+    return []
+
+
+def validate_record(
+    record: Record, header: Header, allowed_schools: Set[str]
+) -> UserRow | RowFailure:
+    """``allowed_schools``: schools that exist and the uploader administers."""
+    row = record.row
+    errors = _width_errors(record, header)
+    values = {name: cell(record, header, name) for name in REQUIRED}
+    for name in REQUIRED:
+        if not values[name]:
+            errors.append(RowError(row, name, f"Missing value for {name}"))
+    for name, limit in (("firstName", MAX_NAME), ("lastName", MAX_NAME)):
+        errors += _text_errors(row, name, values[name], limit)
+    email = values["email"]
+    if email:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            errors.append(RowError(row, "email", "Validation isEmail on email failed"))
+    if values["isTeacher"] and values["isTeacher"] not in ("0", "1"):
+        errors.append(RowError(row, "isTeacher", "isTeacher must be 0 or 1"))
+    if values["issuedID"]:
+        errors += _text_errors(row, "issuedID", values["issuedID"], MAX_ISSUED_ID)
+    school = values["schoolID"]
+    if school and school not in allowed_schools:
+        errors.append(RowError(row, "schoolID", "Unauthorized school"))
+    if errors:
+        return RowFailure(row=row, cells=record.cells, errors=errors)
+    return UserRow(
+        row=row,
+        first_name=values["firstName"],
+        last_name=values["lastName"],
+        email=email.lower(),
+        is_teacher=values["isTeacher"] == "1",
+        issued_id=values["issuedID"],
+        school_id=school,
+        cells=record.cells,
+    )

@@ -1,0 +1,84 @@
+"""Platform public keys, cached per container across invocations.
+
+A ``kid`` missing from the cache triggers one refetch of the platform's JWKS (it
+rotated its keys); refetches of one JWKS URL are rate-limited to one per
+``REFETCH_INTERVAL_SECONDS``, so a flood of tokens with made-up ``kid`` values
+cannot make us hammer the platform. Keys are kept for ``MAX_AGE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+from jwt.algorithms import RSAAlgorithm
+
+from coursebridge.lti.errors import LaunchRejected
+
+REFETCH_INTERVAL_SECONDS = 30.0
+MAX_AGE_SECONDS = 24 * 3600.0
+FETCH_TIMEOUT_SECONDS = 5.0
+MAX_JWKS_BYTES = 256 * 1024
+
+
+@dataclass
+class _Entry:
+    keys: dict[str, object] = field(default_factory=dict)
+    fetched_at: float = float("-inf")
+
+
+class JwksCache:
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+        self.fetches = 0  # observable: how many HTTP fetches this container made
+
+    def key_for(self, jwks_url: str, kid: str) -> object:
+        """The platform's public key ``kid``; raises LaunchRejected("kid") if unknown."""
+        with self._lock:
+            entry = self._entries.setdefault(jwks_url, _Entry())
+            now = time.monotonic()
+            stale = now - entry.fetched_at > MAX_AGE_SECONDS
+            if kid in entry.keys and not stale:
+                return entry.keys[kid]
+            if stale or now - entry.fetched_at >= REFETCH_INTERVAL_SECONDS:
+                entry.fetched_at = now  # failures count too: the rate limit holds
+                entry.keys = self._fetch(jwks_url)
+        if kid in entry.keys:
+            return entry.keys[kid]
+        raise LaunchRejected(
+            "kid", f"the id_token was signed with key {kid!r}, which the platform does not publish"
+        )
+
+    def _fetch(self, jwks_url: str) -> dict[str, object]:
+        self.fetches += 1
+        try:
+            # The URL comes from a registration, validated as http(s) (PlatformRegistration).
+            request = urllib.request.Request(jwks_url, headers={"accept": "application/json"})  # noqa: S310
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
+                document = json.loads(response.read(MAX_JWKS_BYTES))
+        except (OSError, ValueError) as error:
+            raise LaunchRejected(
+                "jwks", f"the platform's key set could not be read ({type(error).__name__})"
+            ) from None
+        keys: dict[str, object] = {}
+        for jwk in document.get("keys", []) if isinstance(document, dict) else []:
+            if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or not jwk.get("kid"):
+                continue
+            if jwk.get("use", "sig") != "sig":
+                continue
+            try:
+                keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(jwk)
+            except (ValueError, KeyError, TypeError):
+                continue
+        return keys
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+jwks_cache = JwksCache()

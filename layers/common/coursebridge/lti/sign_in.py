@@ -1,0 +1,95 @@
+"""After a valid launch: org → account → class/unit → session → the page.
+
+Every outcome of account resolution and course mapping has its page: trial orgs
+(403), a verification email sent (200), a course/activity not set up yet (200).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coursebridge.accounts.resolve import (
+    Entered,
+    TrialBlocked,
+    VerificationRequired,
+    resolve_launch_account,
+)
+from coursebridge.classes.enter import NotSetUp, enter_course
+from coursebridge.lti.errors import LaunchRejected
+from coursebridge.lti.launch import ValidLaunch
+from coursebridge.lti.tool_config import org_for
+from coursebridge.sessions import Session, encode_session
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session: Session
+    token: str
+    location: str
+
+
+@dataclass(frozen=True)
+class OutcomePage:
+    status: int
+    title: str
+    message: str
+    outcome: str  # "trial" | "verification" | "not-set-up" (logs, metrics, tests)
+
+
+def display_name(launch: ValidLaunch, entered: Entered) -> str:
+    claims = launch.claims
+    from_claims = " ".join(p for p in (claims.given_name, claims.family_name) if p)
+    return entered.account.name or claims.name or from_claims
+
+
+def sign_in(launch: ValidLaunch) -> SignedIn | OutcomePage:
+    claims = launch.claims
+    org = org_for(launch.registration.org_id)
+    if org is None:
+        raise LaunchRejected("org", "this platform's organization no longer exists", status=403)
+    outcome = resolve_launch_account(claims, org)
+    if isinstance(outcome, TrialBlocked):
+        return OutcomePage(
+            403,
+            "This organization is in trial mode",
+            f"{org.name} is trying coursebridge: during the trial, students cannot sign in "
+            "from the LMS yet. Your teacher or school administrator can tell you more.",
+            "trial",
+        )
+    if isinstance(outcome, VerificationRequired):
+        return OutcomePage(
+            200,
+            "Check your email",
+            f"We sent a verification link to {outcome.email}. Click it to link your "
+            "existing coursebridge account to this course, then launch the activity again.",
+            "verification",
+        )
+    entry = enter_course(claims, outcome, org)
+    if isinstance(entry, NotSetUp):
+        return OutcomePage(
+            200,
+            "Not set up yet",
+            f"This {entry.what} is not set up in coursebridge yet. Your teacher needs to "
+            "open it once from the LMS (or link it to a class) before students can use it.",
+            "not-set-up",
+        )
+    session = Session(
+        account_id=outcome.account.account_id,
+        org_id=org.org_id,
+        issuer=claims.issuer,
+        deployment_id=claims.deployment_id,
+        sub=claims.sub,
+        name=display_name(launch, outcome),
+        email=outcome.account.email,
+        role=outcome.role,
+        read_only=outcome.read_only,
+        mentee_subs=list(outcome.mentee_subs) if outcome.mentee_subs is not None else None,
+        class_id=entry.class_id,
+        unit_id=entry.unit_id,
+    )
+    token = encode_session(session)
+    if claims.message_type == "LtiDeepLinkingRequest" or entry.unit_id is None:
+        location = f"/app/classes/{entry.class_id}/deep-link?cb_session={token}"
+    else:
+        location = f"/app/classes/{entry.class_id}/units/{entry.unit_id}?cb_session={token}"
+    return SignedIn(session, token, location)

@@ -1,0 +1,234 @@
+"""The writes a launch makes to accounts, each one transaction with its audit records.
+
+- ``create_with_link``: new account + its email claim (when free) + the LMS link.
+- ``link_account``: the LMS link + the existing account's org membership (teacher
+  matched by email, CSV account matched by studentIdField, clicked verification).
+- ``update_on_launch``: copy LMS changes onto a linked account; moving the email
+  deletes the old EMAIL claim and puts the new one (conditional) in the same
+  transaction as the account update, so the email stays unique at every instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from coursebridge.settings import get_settings
+from coursebridge.store.accounts import ACCOUNT, EMAIL, Account, AccountStore
+from coursebridge.store.audit import AuditRecord
+from coursebridge.store.dynamo import now_epoch
+from coursebridge.store.links import LmsLink
+from coursebridge.store.transactions import transact
+
+
+@dataclass
+class AccountChanges:
+    """What to change on an account; ``None`` / False / empty means leave it."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    display_name: str | None = None
+    student_id: str | None = None
+    make_teacher: bool = False
+    join_org: str | None = None
+    new_email: str | None = None
+    old_email: str | None = None  # the email the account holds now (with new_email)
+    mark_linked: bool = False
+
+    def changed(self) -> list[str]:
+        """Names of the account attributes this changes (for the audit record)."""
+        found = [
+            name
+            for name in ("first_name", "last_name", "display_name", "student_id")
+            if getattr(self, name) is not None
+        ]
+        if self.make_teacher:
+            found.append("is_teacher")
+        if self.join_org:
+            found.append("orgs")
+        if self.new_email:
+            found.append("email")
+        return found
+
+    def without_email(self) -> AccountChanges:
+        return replace(self, new_email=None, old_email=None)
+
+
+@dataclass
+class _Update:
+    sets: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=lambda: ["attribute_exists(userId)"])
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def set(self, attribute: str, value: Any) -> None:
+        self.names[f"#{attribute}"] = attribute
+        self.values[f":{attribute}"] = value
+        self.sets.append(f"#{attribute} = :{attribute}")
+
+
+def _account_update(
+    account_id: str, changes: AccountChanges, now: int, only_unlinked_csv: bool = False
+) -> dict:
+    update = _Update()
+    for attribute, value in (
+        ("firstName", changes.first_name),
+        ("lastName", changes.last_name),
+        ("displayName", changes.display_name),
+        ("studentId", changes.student_id),
+    ):
+        if value is not None:
+            update.set(attribute, value)
+    if changes.make_teacher:
+        update.set("isTeacher", True)
+    if changes.new_email:
+        update.set("email", changes.new_email)
+        if changes.old_email:
+            update.values[":oldEmail"] = changes.old_email
+            update.conditions.append("#email = :oldEmail")
+        else:
+            update.conditions.append("attribute_not_exists(#email)")
+    if changes.mark_linked:
+        update.names["#linkedAt"] = "linkedAt"
+        update.sets.append("#linkedAt = if_not_exists(#linkedAt, :now)")
+    if only_unlinked_csv:
+        update.names.update({"#source": "source", "#linkedAt": "linkedAt"})
+        update.values[":csv"] = "csv"
+        update.conditions.append("#source = :csv AND attribute_not_exists(#linkedAt)")
+    update.names["#updatedAt"] = "updatedAt"
+    update.values[":now"] = now
+    update.sets.append("#updatedAt = :now")
+    expression = "SET " + ", ".join(update.sets)
+    if changes.join_org:
+        update.names["#orgs"] = "orgs"
+        update.values[":org"] = {changes.join_org}
+        expression += " ADD #orgs :org"
+    return {
+        "Update": {
+            "TableName": get_settings().users_table,
+            "Key": {"platform": ACCOUNT, "userId": account_id},
+            "UpdateExpression": expression,
+            "ConditionExpression": " AND ".join(update.conditions),
+            "ExpressionAttributeNames": update.names,
+            "ExpressionAttributeValues": update.values,
+        }
+    }
+
+
+def _email_move(account_id: str, changes: AccountChanges) -> list[dict]:
+    table = get_settings().users_table
+    if not changes.new_email:
+        return []
+    actions: list[dict] = []
+    if changes.old_email:
+        actions.append(
+            {
+                "Delete": {
+                    "TableName": table,
+                    "Key": {"platform": EMAIL, "userId": changes.old_email},
+                    "ConditionExpression": "accountId = :me",
+                    "ExpressionAttributeValues": {":me": account_id},
+                }
+            }
+        )
+    actions.append(
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    "platform": EMAIL,
+                    "userId": changes.new_email,
+                    "kind": "email-claim",
+                    "accountId": account_id,
+                },
+                "ConditionExpression": "attribute_not_exists(userId)",
+            }
+        }
+    )
+    return actions
+
+
+def _link_refresh(link: LmsLink, now: int) -> dict:
+    """Record what the LMS said this time on the link (only if it still points here)."""
+    values: dict[str, Any] = {
+        ":account": link.account_id,
+        ":given": link.lms_given_name,
+        ":family": link.lms_family_name,
+        ":name": link.lms_name,
+        ":now": now,
+    }
+    expression = "SET lmsGivenName = :given, lmsFamilyName = :family, lmsName = :name, "
+    expression += "updatedAt = :now"
+    if link.lms_email:
+        values[":email"] = link.lms_email
+        expression += ", lmsEmail = :email"
+    else:
+        expression += " REMOVE lmsEmail"
+    return {
+        "Update": {
+            "TableName": get_settings().users_table,
+            "Key": link.key,
+            "UpdateExpression": expression,
+            "ConditionExpression": "accountId = :account",
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+class AccountLinkStore:
+    def __init__(self, accounts: AccountStore | None = None) -> None:
+        self.accounts = accounts or AccountStore()
+
+    def create_with_link(self, account: Account, link: LmsLink, records: list[AuditRecord]) -> None:
+        """Account + claims + link + audit, all or nothing.
+
+        Raises LinkAlreadyExists, EmailAlreadyClaimed or WriteConflict.
+        """
+        account.linked_at = account.linked_at or now_epoch()
+        actions = self.accounts.claim_actions(account)
+        actions.append(link.put_action(get_settings().users_table))
+        actions.extend(r.put_action() for r in records)
+        transact(actions)
+
+    def link_account(
+        self,
+        link: LmsLink,
+        changes: AccountChanges,
+        records: list[AuditRecord],
+        only_unlinked_csv: bool = False,
+        extra_actions: list[dict] | None = None,
+    ) -> None:
+        """Link (issuer, sub) to an existing account and update it, all or nothing.
+
+        ``only_unlinked_csv``: the account must be CSV-provisioned with no LMS link yet.
+        Raises LinkAlreadyExists, AccountChanged, TokenGone or WriteConflict.
+        """
+        changes.mark_linked = True
+        actions = [
+            *(extra_actions or []),
+            link.put_action(get_settings().users_table),
+            _account_update(link.account_id, changes, now_epoch(), only_unlinked_csv),
+            *(r.put_action() for r in records),
+        ]
+        transact(actions)
+
+    def update_on_launch(
+        self,
+        link: LmsLink,
+        changes: AccountChanges,
+        records: list[AuditRecord],
+        refresh_link: bool,
+    ) -> None:
+        """Copy changes onto the linked account (and what the LMS said onto the link).
+
+        Raises EmailAlreadyClaimed (nothing written), AccountChanged or WriteConflict.
+        """
+        now = now_epoch()
+        actions = [
+            _account_update(link.account_id, changes, now),
+            *_email_move(link.account_id, changes),
+        ]
+        if refresh_link:
+            actions.append(_link_refresh(link, now))
+        actions.extend(r.put_action() for r in records)
+        transact(actions)

@@ -1,0 +1,95 @@
+"""Audit records of account changes (app table), listable per org.
+
+Item: ``AUDIT#<orgId>`` / ``<epoch ms, 13 digits>#<random>`` with ``action``
+(created, linked, updated, email-kept, verification-sent, verified), ``accountId``,
+``actor`` (the LMS identity ``issuer sub`` or who ran a tool), ``launchId`` and
+``details``. Records of a write are put in the same transaction as the write, so a
+cancelled write (a lost race) leaves no record and a done write always has one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import app_table
+
+MAX_LIST = 1000
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class AuditRecord(BaseModel):
+    org_id: str
+    action: str
+    account_id: str
+    actor: str = ""
+    launch_id: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
+    at_ms: int = Field(default_factory=_now_ms)
+    nonce: str = Field(default_factory=lambda: secrets.token_hex(4))
+
+    @property
+    def at(self) -> int:
+        return self.at_ms // 1000
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "pk": f"AUDIT#{self.org_id}",
+            "sk": f"{self.at_ms:013d}#{self.nonce}",
+            "kind": "audit",
+            "orgId": self.org_id,
+            "action": self.action,
+            "accountId": self.account_id,
+            "actor": self.actor,
+            "details": self.details,
+            "at": self.at,
+        }
+        if self.launch_id:
+            item["launchId"] = self.launch_id
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> AuditRecord:
+        at_ms, _, nonce = item["sk"].partition("#")
+        return cls(
+            org_id=item["orgId"],
+            action=item["action"],
+            account_id=item["accountId"],
+            actor=item.get("actor", ""),
+            launch_id=item.get("launchId"),
+            details={k: str(v) for k, v in (item.get("details") or {}).items()},
+            at_ms=int(at_ms),
+            nonce=nonce,
+        )
+
+    def put_action(self) -> dict:
+        return {"Put": {"TableName": get_settings().app_table, "Item": self.to_item()}}
+
+
+class AuditStore:
+    def record(self, record: AuditRecord) -> None:
+        """A record that belongs to no other write (e.g. an email was kept)."""
+        app_table().put_item(Item=record.to_item())
+
+    def list_for_org(self, org_id: str, limit: int = MAX_LIST) -> list[AuditRecord]:
+        """The org's records, oldest first (at most ``limit``, the newest ones)."""
+        items: list[dict] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": f"AUDIT#{org_id}"},
+            "ScanIndexForward": False,
+        }
+        while len(items) < limit:
+            response = app_table().query(**query, Limit=limit - len(items))
+            items.extend(response["Items"])
+            if "LastEvaluatedKey" not in response:
+                break
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [AuditRecord.from_item(i) for i in reversed(items)]

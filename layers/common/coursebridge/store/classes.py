@@ -1,0 +1,258 @@
+"""Classes, units and the LMS → tool mappings (app table).
+
+Items:
+  CLASS#<classId>                              / META  class: orgId, title
+  UNIT#<unitId>                                / META  unit (GRADES_CONTRACT): classId, orgId,
+        title, maxScore, issuer, clientId, deploymentId, resourceLinkId, contextId, lineitem,
+        lineitems, agsScope; gsi1 = CLASS#<classId>#UNITS / <createdAt>#<unitId> (listing)
+  COURSEMAP#<issuer>#<deployment>#<contextId>  / MAP   targetId = classId
+  LINKMAP#<issuer>#<deployment>#<linkId>       / MAP   targetId = unitId, classId
+A map and the record it creates are written in one transaction whose condition is
+``attribute_not_exists(pk)`` on the map: two concurrent first launches of one course
+create one class; the loser reads the winner's map.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import (
+    app_table,
+    cancellation_codes,
+    dynamodb_client,
+    is_conditional_failure,
+    new_id,
+    now_epoch,
+)
+
+
+class ClassRecord(BaseModel):
+    class_id: str = Field(default_factory=lambda: new_id("cls"))
+    org_id: str
+    title: str
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "pk": f"CLASS#{self.class_id}",
+            "sk": "META",
+            "kind": "class",
+            "classId": self.class_id,
+            "orgId": self.org_id,
+            "title": self.title,
+            "createdAt": now_epoch(),
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> ClassRecord:
+        return cls(class_id=item["classId"], org_id=item["orgId"], title=item.get("title", ""))
+
+
+class UnitRecord(BaseModel):
+    unit_id: str = Field(default_factory=lambda: new_id("unt"))
+    class_id: str
+    org_id: str
+    title: str
+    max_score: Decimal | None = None
+    issuer: str | None = None
+    client_id: str | None = None
+    deployment_id: str | None = None
+    resource_link_id: str | None = None
+    context_id: str | None = None
+    lineitem: str | None = None
+    lineitems: str | None = None
+    ags_scope: list[str] = Field(default_factory=list)
+    created_at: int = Field(default_factory=now_epoch)
+
+    @property
+    def graded(self) -> bool:
+        return self.max_score is not None
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "pk": f"UNIT#{self.unit_id}",
+            "sk": "META",
+            "kind": "unit",
+            "unitId": self.unit_id,
+            "classId": self.class_id,
+            "orgId": self.org_id,
+            "title": self.title,
+            "agsScope": list(self.ags_scope),
+            "createdAt": self.created_at,
+            "gsi1pk": f"CLASS#{self.class_id}#UNITS",
+            "gsi1sk": f"{self.created_at:012d}#{self.unit_id}",
+        }
+        optional = {
+            "maxScore": self.max_score,
+            "issuer": self.issuer,
+            "clientId": self.client_id,
+            "deploymentId": self.deployment_id,
+            "resourceLinkId": self.resource_link_id,
+            "contextId": self.context_id,
+            "lineitem": self.lineitem,
+            "lineitems": self.lineitems,
+        }
+        item.update({k: v for k, v in optional.items() if v is not None})
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> UnitRecord:
+        return cls(
+            unit_id=item["unitId"],
+            class_id=item["classId"],
+            org_id=item["orgId"],
+            title=item.get("title", ""),
+            max_score=item.get("maxScore"),
+            issuer=item.get("issuer"),
+            client_id=item.get("clientId"),
+            deployment_id=item.get("deploymentId"),
+            resource_link_id=item.get("resourceLinkId"),
+            context_id=item.get("contextId"),
+            lineitem=item.get("lineitem"),
+            lineitems=item.get("lineitems"),
+            ags_scope=list(item.get("agsScope", [])),
+            created_at=int(item.get("createdAt", 0)),
+        )
+
+
+def course_map_key(issuer: str, deployment_id: str, context_key: str) -> dict[str, str]:
+    return {"pk": f"COURSEMAP#{issuer}#{deployment_id}#{context_key}", "sk": "MAP"}
+
+
+def link_map_key(issuer: str, deployment_id: str, resource_link_id: str) -> dict[str, str]:
+    return {"pk": f"LINKMAP#{issuer}#{deployment_id}#{resource_link_id}", "sk": "MAP"}
+
+
+class ClassStore:
+    """Reads are strongly consistent: a launch right after a write must see it."""
+
+    # ------------------------------------------------------------ reads
+    def get_class(self, class_id: str) -> ClassRecord | None:
+        item = (
+            app_table()
+            .get_item(Key={"pk": f"CLASS#{class_id}", "sk": "META"}, ConsistentRead=True)
+            .get("Item")
+        )
+        return ClassRecord.from_item(item) if item else None
+
+    def get_unit(self, unit_id: str) -> UnitRecord | None:
+        item = (
+            app_table()
+            .get_item(Key={"pk": f"UNIT#{unit_id}", "sk": "META"}, ConsistentRead=True)
+            .get("Item")
+        )
+        return UnitRecord.from_item(item) if item else None
+
+    def units_of_class(self, class_id: str) -> list[UnitRecord]:
+        """Oldest first (gsi1; a unit created a moment ago may lag by a fraction of a second)."""
+        items: list[dict] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": {":pk": f"CLASS#{class_id}#UNITS"},
+        }
+        while True:
+            page = app_table().query(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [UnitRecord.from_item(item) for item in items]
+
+    def mapped_target(self, key: dict[str, str]) -> dict[str, Any] | None:
+        return app_table().get_item(Key=key, ConsistentRead=True).get("Item")
+
+    # ------------------------------------------------------------ creation (races)
+    def create_mapped(self, map_key: dict[str, str], record: ClassRecord | UnitRecord) -> str:
+        """Create ``record`` and map ``map_key`` to it, unless someone mapped it first.
+
+        Returns the id the map points to (ours, or the concurrent winner's).
+        """
+        target_id = record.class_id if isinstance(record, ClassRecord) else record.unit_id
+        map_item = {**map_key, "kind": "map", "targetId": target_id, "createdAt": now_epoch()}
+        if isinstance(record, UnitRecord):
+            map_item["classId"] = record.class_id
+        table = get_settings().app_table
+        try:
+            dynamodb_client().transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": map_item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": record.to_item(),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                winner = self.mapped_target(map_key)
+                if winner:
+                    return winner["targetId"]
+            raise
+        return target_id
+
+    def create_unit(self, unit: UnitRecord) -> UnitRecord:
+        """A unit not (yet) mapped to an LMS activity (deep linking's "new unit")."""
+        app_table().put_item(Item=unit.to_item(), ConditionExpression="attribute_not_exists(pk)")
+        return unit
+
+    def map_to(
+        self,
+        map_key: dict[str, str],
+        target_id: str,
+        *,
+        class_id: str | None = None,
+        expected: str | None = None,
+    ) -> bool:
+        """Point a map at ``target_id``.
+
+        ``expected``: the target the caller saw (None: the map must not exist). Returns
+        False when someone changed the map in between (the caller re-reads).
+        """
+        item = {**map_key, "kind": "map", "targetId": target_id, "createdAt": now_epoch()}
+        if class_id:
+            item["classId"] = class_id
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if expected is not None:
+            condition = {
+                "ConditionExpression": "targetId = :expected",
+                "ExpressionAttributeValues": {":expected": expected},
+            }
+        try:
+            app_table().put_item(Item=item, **condition)
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------ updates
+    def update_unit_link(self, unit_id: str, values: dict[str, Any]) -> None:
+        """SET the given unit attributes (AGS info, link identity, maxScore)."""
+        values = {k: v for k, v in values.items() if v is not None}
+        if not values:
+            return
+        names = {f"#a{i}": name for i, name in enumerate(values)}
+        vals = {f":v{i}": value for i, value in enumerate(values.values())}
+        assignments = ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
+        app_table().update_item(
+            Key={"pk": f"UNIT#{unit_id}", "sk": "META"},
+            UpdateExpression=f"SET {assignments}",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=vals,
+        )

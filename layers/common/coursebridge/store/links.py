@@ -1,0 +1,117 @@
+"""LMS links (users table): which account an LMS identity (issuer, sub) is.
+
+Item: ``<issuer>`` / ``<sub>`` → accountId, plus what the LMS last said about the
+person (``lmsEmail``, ``lmsGivenName``, ``lmsFamilyName``, ``lmsName``) so a launch
+can tell a *change* in the LMS from a value that was never copied. The last-seen
+email is deliberately not called ``email``: that name feeds the email-index GSI.
+A link is only ever created with ``attribute_not_exists(userId)`` in the same
+transaction as the account (or the account update) it points to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from coursebridge.store.dynamo import now_epoch, users_table
+
+MAX_KEY_BYTES = 1000  # DynamoDB sort keys hold 1024 bytes
+
+
+def sub_key(sub: str) -> str:
+    """The sort key for ``sub``; an (absurdly) long one is stored by its digest."""
+    if len(sub.encode()) <= MAX_KEY_BYTES:
+        return sub
+    return "sha256:" + hashlib.sha256(sub.encode()).hexdigest()
+
+
+def link_key(issuer: str, sub: str) -> dict[str, str]:
+    return {"platform": issuer, "userId": sub_key(sub)}
+
+
+class LmsLink(BaseModel):
+    issuer: str
+    sub: str
+    account_id: str
+    org_id: str
+    deployment_id: str = ""
+    lms_email: str | None = None
+    lms_given_name: str = ""
+    lms_family_name: str = ""
+    lms_name: str = ""
+    created_at: int = Field(default_factory=now_epoch)
+    updated_at: int = Field(default_factory=now_epoch)
+
+    @property
+    def key(self) -> dict[str, str]:
+        return link_key(self.issuer, self.sub)
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            **self.key,
+            "kind": "lms-link",
+            "sub": self.sub,
+            "accountId": self.account_id,
+            "orgId": self.org_id,
+            "deploymentId": self.deployment_id,
+            "lmsGivenName": self.lms_given_name,
+            "lmsFamilyName": self.lms_family_name,
+            "lmsName": self.lms_name,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+        if self.lms_email:
+            item["lmsEmail"] = self.lms_email
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> LmsLink:
+        return cls(
+            issuer=item["platform"],
+            sub=item.get("sub", item["userId"]),
+            account_id=item["accountId"],
+            org_id=item.get("orgId", ""),
+            deployment_id=item.get("deploymentId", ""),
+            lms_email=item.get("lmsEmail"),
+            lms_given_name=item.get("lmsGivenName", ""),
+            lms_family_name=item.get("lmsFamilyName", ""),
+            lms_name=item.get("lmsName", ""),
+            created_at=int(item.get("createdAt", 0)),
+            updated_at=int(item.get("updatedAt", 0)),
+        )
+
+    def put_action(self, table: str) -> dict:
+        """TransactWriteItems Put that creates this link, failing if it exists."""
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": self.to_item(),
+                "ConditionExpression": "attribute_not_exists(userId)",
+            }
+        }
+
+
+class LinkStore:
+    def get(self, issuer: str, sub: str) -> LmsLink | None:
+        item = users_table().get_item(Key=link_key(issuer, sub), ConsistentRead=True).get("Item")
+        return LmsLink.from_item(item) if item else None
+
+    def links_of(self, account_id: str, issuer: str) -> list[LmsLink]:
+        """Links of one account on one platform (a partition query; for tests and tools)."""
+        response = users_table().query(
+            KeyConditionExpression="platform = :issuer",
+            FilterExpression="accountId = :account",
+            ExpressionAttributeValues={":issuer": issuer, ":account": account_id},
+            ConsistentRead=True,
+        )
+        return [LmsLink.from_item(i) for i in response["Items"]]
+
+    def delete_dangling(self, link: LmsLink) -> None:
+        """Remove a link whose account no longer exists (only if it still points there)."""
+        users_table().delete_item(
+            Key=link.key,
+            ConditionExpression="accountId = :account",
+            ExpressionAttributeValues={":account": link.account_id},
+        )

@@ -1,0 +1,145 @@
+"""Class membership and unit visits (app table).
+
+Items:
+  CLASS#<classId> / MEMBER#<accountId>  role, readOnly, sub, issuer, name, email, studentId,
+                                         updatedAt; gsi1 = ACCOUNT#<accountId>#CLASSES / classId
+  UNIT#<unitId>   / VISIT#<accountId>   firstLaunchAt, lastLaunchAt, launches (student status)
+Every launch upserts the member (role and profile follow the LMS); there are no invitations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from coursebridge.sessions import Role
+from coursebridge.store.dynamo import app_table, now_epoch
+
+
+class Member(BaseModel):
+    class_id: str
+    account_id: str
+    role: Role
+    read_only: bool = False
+    sub: str | None = None
+    issuer: str | None = None
+    name: str = ""
+    email: str | None = None
+    student_id: str | None = None
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Member:
+        return cls(
+            class_id=item["pk"].removeprefix("CLASS#"),
+            account_id=item["sk"].removeprefix("MEMBER#"),
+            role=item["role"],
+            read_only=bool(item.get("readOnly")),
+            sub=item.get("sub"),
+            issuer=item.get("issuer"),
+            name=item.get("name", ""),
+            email=item.get("email"),
+            student_id=item.get("studentId"),
+        )
+
+
+class Visit(BaseModel):
+    account_id: str
+    first_launch_at: int
+    last_launch_at: int
+    launches: int
+
+
+def _query_all(**kwargs: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        page = app_table().query(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class MemberStore:
+    def enroll(self, member: Member) -> None:
+        """Create or update the membership; the role follows the latest launch."""
+        values: dict[str, Any] = {
+            "role": member.role,
+            "readOnly": member.read_only,
+            "updatedAt": now_epoch(),
+            "gsi1pk": f"ACCOUNT#{member.account_id}#CLASSES",
+            "gsi1sk": member.class_id,
+            "kind": "membership",
+            "name": member.name,
+            "sub": member.sub,
+            "issuer": member.issuer,
+            "email": member.email,
+            "studentId": member.student_id,
+        }
+        present = {k: v for k, v in values.items() if v is not None}
+        names = {f"#{k}": k for k in [*present, "createdAt"]}
+        sets = [f"#{k} = :{k}" for k in present]
+        sets.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
+        expression = "SET " + ", ".join(sets)
+        if member.email is None:  # the LMS stopped sending it: do not keep a stale one
+            expression += " REMOVE #email"
+            names["#email"] = "email"
+        app_table().update_item(
+            Key={"pk": f"CLASS#{member.class_id}", "sk": f"MEMBER#{member.account_id}"},
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":{k}": v for k, v in present.items()},
+        )
+
+    def get(self, class_id: str, account_id: str) -> Member | None:
+        item = (
+            app_table()
+            .get_item(
+                Key={"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{account_id}"},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return Member.from_item(item) if item else None
+
+    def members(self, class_id: str) -> list[Member]:
+        items = _query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :member)",
+            ExpressionAttributeValues={":pk": f"CLASS#{class_id}", ":member": "MEMBER#"},
+            ConsistentRead=True,
+        )
+        return [Member.from_item(item) for item in items]
+
+    def classes_of(self, account_id: str) -> list[str]:
+        """Class ids the account is a member of (gsi1, eventually consistent)."""
+        items = _query_all(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": f"ACCOUNT#{account_id}#CLASSES"},
+        )
+        return [item["gsi1sk"] for item in items]
+
+    def record_visit(self, unit_id: str, account_id: str) -> None:
+        app_table().update_item(
+            Key={"pk": f"UNIT#{unit_id}", "sk": f"VISIT#{account_id}"},
+            UpdateExpression="SET lastLaunchAt = :now, firstLaunchAt = "
+            "if_not_exists(firstLaunchAt, :now), kind = :kind ADD launches :one",
+            ExpressionAttributeValues={":now": now_epoch(), ":one": 1, ":kind": "visit"},
+        )
+
+    def visits(self, unit_id: str) -> dict[str, Visit]:
+        items = _query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :visit)",
+            ExpressionAttributeValues={":pk": f"UNIT#{unit_id}", ":visit": "VISIT#"},
+            ConsistentRead=True,
+        )
+        visits = {}
+        for item in items:
+            account_id = item["sk"].removeprefix("VISIT#")
+            visits[account_id] = Visit(
+                account_id=account_id,
+                first_launch_at=int(item["firstLaunchAt"]),
+                last_launch_at=int(item["lastLaunchAt"]),
+                launches=int(item.get("launches", 1)),
+            )
+        return visits

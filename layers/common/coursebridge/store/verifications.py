@@ -1,0 +1,116 @@
+"""Pending email verifications (app table), stored by the *hash* of their token.
+
+Items:
+  VERIFY#<sha256(token)>            / TOKEN   account, org, the launch's claims, expiresAt;
+                                              ``ttl`` lets DynamoDB remove it later, but
+                                              expiry is checked on read (TTL is lazy)
+  VERIFYSENT#<org>#<issuer>#<sub>   / SENT    when the last email went out (throttle)
+The token itself is never stored: a leaked table cannot be used to join an org.
+Single use: the TOKEN item is deleted with a condition in the same transaction that
+creates the link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import app_table, is_conditional_failure
+from coursebridge.store.transactions import VERIFY_PREFIX
+
+SENT_PREFIX = "VERIFYSENT#"
+
+
+class PendingVerification(BaseModel):
+    token_hash: str
+    account_id: str
+    org_id: str
+    email: str
+    claims_json: str  # the LaunchClaims of the launch that asked, to finish it later
+    expires_at: int
+    created_at: int
+
+    @property
+    def key(self) -> dict[str, str]:
+        return {"pk": VERIFY_PREFIX + self.token_hash, "sk": "TOKEN"}
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            **self.key,
+            "kind": "verification",
+            "accountId": self.account_id,
+            "orgId": self.org_id,
+            "email": self.email,
+            "claims": self.claims_json,
+            "expiresAt": self.expires_at,
+            "createdAt": self.created_at,
+            "ttl": self.expires_at,
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> PendingVerification:
+        return cls(
+            token_hash=item["pk"][len(VERIFY_PREFIX) :],
+            account_id=item["accountId"],
+            org_id=item["orgId"],
+            email=item["email"],
+            claims_json=item["claims"],
+            expires_at=int(item["expiresAt"]),
+            created_at=int(item["createdAt"]),
+        )
+
+    def consume_action(self, now: int) -> dict:
+        """TransactWriteItems Delete that fails if the token was used or has expired."""
+        return {
+            "Delete": {
+                "TableName": get_settings().app_table,
+                "Key": self.key,
+                "ConditionExpression": "attribute_exists(pk) AND expiresAt > :now",
+                "ExpressionAttributeValues": {":now": now},
+            }
+        }
+
+
+def _sent_key(org_id: str, issuer: str, sub: str) -> dict[str, str]:
+    return {"pk": f"{SENT_PREFIX}{org_id}#{issuer}#{sub}", "sk": "SENT"}
+
+
+class VerificationStore:
+    def put(self, pending: PendingVerification) -> None:
+        app_table().put_item(Item=pending.to_item(), ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, token_hash: str) -> PendingVerification | None:
+        item = (
+            app_table()
+            .get_item(Key={"pk": VERIFY_PREFIX + token_hash, "sk": "TOKEN"}, ConsistentRead=True)
+            .get("Item")
+        )
+        return PendingVerification.from_item(item) if item else None
+
+    def delete(self, pending: PendingVerification) -> None:
+        app_table().delete_item(Key=pending.key)
+
+    def claim_send_slot(self, org_id: str, issuer: str, sub: str, now: int, every: int) -> bool:
+        """True if no email went to this LMS user for this org in the last ``every`` s."""
+        try:
+            app_table().put_item(
+                Item={
+                    **_sent_key(org_id, issuer, sub),
+                    "kind": "verification-sent",
+                    "sentAt": now,
+                    "ttl": now + every,
+                },
+                ConditionExpression="attribute_not_exists(pk) OR sentAt <= :cutoff",
+                ExpressionAttributeValues={":cutoff": now - every},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def release_send_slot(self, org_id: str, issuer: str, sub: str) -> None:
+        app_table().delete_item(Key=_sent_key(org_id, issuer, sub))

@@ -1,0 +1,82 @@
+"""JSON API (SPEC §7): roster, grading, grades.csv, my-grade. Release: release_routes.py."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from coursebridge.classes.roster import student_view_of_grade, unit_roster
+from coursebridge.grades.export import grades_csv
+from coursebridge.grades.grading import save_grade
+from coursebridge.store.gradebook import GradebookStore
+from coursebridge.store.orgs import OrgStore
+from coursebridge.web import responses
+from coursebridge.web.authz import (
+    require_session,
+    require_student,
+    require_teacher,
+    require_unit,
+)
+from coursebridge.web.http import json_body, json_ok
+
+router = Router()
+UNIT = "/api/classes/<classId>/units/<unitId>"
+
+
+def _mentee_scope(session) -> list[str] | None:
+    return session.mentee_subs if session.read_only else None
+
+
+@router.get(f"{UNIT}/grades")
+def roster(classId: str, unitId: str) -> Response:
+    session = require_session(router.current_event.raw_event)
+    require_teacher(session, classId, write=False)
+    require_unit(classId, unitId)
+    rows = unit_roster(classId, unitId, mentee_subs=_mentee_scope(session))
+    return json_ok([row.to_json() for row in rows])
+
+
+@router.put(f"{UNIT}/grades/<accountId>")
+def put_grade(classId: str, unitId: str, accountId: str) -> Response:
+    session = require_session(router.current_event.raw_event)
+    require_teacher(session, classId, write=True)
+    unit = require_unit(classId, unitId)
+    grade = save_grade(unit, accountId, json_body(router.current_event), session.account_id)
+    return json_ok(
+        {
+            "accountId": accountId,
+            "score": float(grade.score) if grade.score is not None else None,
+            "maxScore": float(grade.max_score) if grade.max_score is not None else None,
+            "comment": grade.comment,
+            "version": grade.version,
+            "released": grade.released,
+        }
+    )
+
+
+@router.get(f"{UNIT}/grades.csv")
+def grades_export(classId: str, unitId: str) -> Response:
+    session = require_session(router.current_event.raw_event)
+    require_teacher(session, classId, write=False)
+    unit = require_unit(classId, unitId)
+    org = OrgStore().get(session.org_id)
+    rows = unit_roster(classId, unitId, mentee_subs=_mentee_scope(session))
+    body = grades_csv(rows, org.student_id_field if org else None)
+    filename = "".join(c if c.isalnum() else "-" for c in unit.title)[:60] or "grades"
+    return Response(
+        200,
+        "text/csv; charset=utf-8",
+        body,
+        {
+            **responses.SECURITY_HEADERS,
+            "content-disposition": f'attachment; filename="{filename}-grades.csv"',
+        },
+    )
+
+
+@router.get(f"{UNIT}/my-grade")
+def my_grade(classId: str, unitId: str) -> Response:
+    session = require_session(router.current_event.raw_event)
+    require_student(session, classId)
+    require_unit(classId, unitId)
+    return json_ok(student_view_of_grade(GradebookStore().get(unitId, session.account_id)))

@@ -1,0 +1,159 @@
+"""Pages under /app (SPEC §4): the unit as a teacher, mentor or student sees it.
+
+Pages live in an LMS iframe where third-party cookies may be blocked, so every link
+and form carries the session token. Form posts must carry it explicitly (hidden
+field or query parameter): a cookie alone never authorises a change, which keeps a
+cross-site form from posting with the user's cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from coursebridge.classes.remap import (
+    remap_activity,
+    remap_course,
+    remappable_classes,
+)
+from coursebridge.classes.roster import student_view_of_grade, unit_roster
+from coursebridge.grades.grading import GradeInvalid, save_grade
+from coursebridge.sessions import Session, decode_session, token_from_event
+from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
+from coursebridge.store.gradebook import GradebookStore
+from coursebridge.store.members import Member, MemberStore
+from coursebridge.store.orgs import OrgStore
+from coursebridge.web.authz import (
+    require_class,
+    require_member,
+    require_session,
+    require_teacher,
+    require_unit,
+)
+from coursebridge.web.errors import BadRequest, NotSignedIn
+from coursebridge.web.http import form_body, page, see_other, with_token
+
+router = Router()
+UNIT = "/app/classes/<classId>/units/<unitId>"
+
+
+def posted_session(form: dict[str, str]) -> tuple[Session, str]:
+    """The session of a form post: hidden field, query parameter or Bearer — not a cookie."""
+    event = router.current_event.raw_event
+    query = event.get("queryStringParameters") or {}
+    auth = (event.get("headers") or {}).get("authorization", "")
+    token = (
+        form.get("cb_session")
+        or query.get("cb_session")
+        or (auth[7:].strip() if auth.lower().startswith("bearer ") else "")
+    )
+    session = decode_session(token) if token else None
+    if session is None:
+        raise NotSignedIn("your session is missing or expired: launch the activity again")
+    return session, token
+
+
+def page_session() -> tuple[Session, str]:
+    event = router.current_event.raw_event
+    return require_session(event), token_from_event(event) or ""
+
+
+def _teacher_context(
+    session: Session, token: str, cls: ClassRecord, unit: UnitRecord, member: Member
+) -> dict[str, Any]:
+    read_only = session.read_only or member.read_only
+    org = OrgStore().get(session.org_id)
+    rows = unit_roster(
+        cls.class_id, unit.unit_id, mentee_subs=session.mentee_subs if read_only else None
+    )
+    base = f"/app/classes/{cls.class_id}/units/{unit.unit_id}"
+    api = f"/api/classes/{cls.class_id}/units/{unit.unit_id}"
+    context: dict[str, Any] = {
+        "cls": cls,
+        "unit": unit,
+        "rows": rows,
+        "token": token,
+        "read_only": read_only,
+        "scoped": read_only and session.mentee_subs is not None,
+        "student_id_label": (
+            org.student_id_field if org and org.student_id_field else "Student ID"
+        ),
+        "csv_url": with_token(f"{api}/grades.csv", token),
+        "release_url": f"{api}/release",
+        "self_url": with_token(base, token),
+        "grade_action": f"{base}/grades/",
+        "remap_action": f"{base}/remap",
+        "errors": {},
+        "typed": {},
+        "notice": None,
+    }
+    if not read_only:
+        context["other_units"] = [
+            u for u in ClassStore().units_of_class(cls.class_id) if u.unit_id != unit.unit_id
+        ]
+        context["other_classes"] = remappable_classes(
+            session.account_id, session.org_id, cls.class_id
+        )
+    return context
+
+
+@router.get(UNIT)
+def unit_page(classId: str, unitId: str) -> Response:
+    session, token = page_session()
+    member = require_member(session, classId)
+    cls = require_class(session, classId)
+    unit = require_unit(classId, unitId)
+    if member.role == "TEACHER" and session.role == "TEACHER":
+        context = _teacher_context(session, token, cls, unit, member)
+        query = router.current_event.query_string_parameters or {}
+        if query.get("saved"):
+            context["notice"] = "Grade saved. Students see it after you release grades."
+        if query.get("remapped"):
+            context["notice"] = "This activity now opens this unit."
+        return page(200, "unit_teacher.html", **context)
+    grade = student_view_of_grade(GradebookStore().get(unitId, session.account_id))
+    visit = MemberStore().visits(unitId).get(session.account_id)
+    return page(
+        200, "unit_student.html", cls=cls, unit=unit, grade=grade, visit=visit, name=session.name
+    )
+
+
+@router.post(f"{UNIT}/grades/<accountId>")
+def grade_form(classId: str, unitId: str, accountId: str) -> Response:
+    form = form_body(router.current_event)
+    session, token = posted_session(form)
+    member = require_teacher(session, classId, write=True)
+    cls = require_class(session, classId)
+    unit = require_unit(classId, unitId)
+    try:
+        save_grade(unit, accountId, form, session.account_id)
+    except GradeInvalid as error:  # show the form again with what was typed
+        context = _teacher_context(session, token, cls, unit, member)
+        context["errors"] = {accountId: str(error)}
+        context["typed"] = {accountId: form}
+        return page(400, "unit_teacher.html", **context)
+    base = f"/app/classes/{classId}/units/{unitId}"
+    return see_other(with_token(base, token, saved=accountId) + f"#student-{accountId}")
+
+
+@router.post(f"{UNIT}/remap")
+def remap_form(classId: str, unitId: str) -> Response:
+    form = form_body(router.current_event)
+    session, token = posted_session(form)
+    require_teacher(session, classId, write=True)
+    unit = require_unit(classId, unitId)
+    if form.get("target_unit"):
+        target = remap_activity(unit, form["target_unit"])
+        return see_other(with_token(f"/app/classes/{classId}/units/{target}", token, remapped="1"))
+    if form.get("target_class"):
+        target_class = remap_course(unit, form["target_class"], session.account_id)
+        title = ClassStore().get_class(target_class)
+        return page(
+            200,
+            "remapped.html",
+            class_title=title.title if title else target_class,
+            back_url=with_token(f"/app/classes/{classId}/units/{unitId}", token),
+        )
+    raise BadRequest("choose a unit or a class to map to")

@@ -1,0 +1,85 @@
+"""GET /app/verify?token=… — the link in a verification email (SPEC §3 rule 2).
+
+Uses the token once, links the LMS user to their account, joins the org, then does
+what the launch would have done: enters the course and starts a session, and
+redirects to the content that was launched (the token rides along in the URL for
+browsers that block the cookie in the LMS iframe).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from coursebridge.accounts.confirm import Confirmations, VerifiedLaunch
+from coursebridge.accounts.verification import VerificationFailed
+from coursebridge.classes.enter import CourseEntry, enter_course
+from coursebridge.sessions import Session, encode_session, session_cookie
+from coursebridge.web import responses
+
+router = APIGatewayHttpRouter()
+
+
+def _response(shape: dict) -> Response:
+    headers = dict(shape.get("headers") or {})
+    content_type = headers.pop("content-type", None)
+    return Response(
+        status_code=shape["statusCode"],
+        content_type=content_type,
+        body=shape.get("body", ""),
+        headers=headers,
+        cookies=shape.get("cookies"),
+    )
+
+
+def landing_url(entry: CourseEntry, token: str) -> str:
+    """Where a launch lands: the unit, or the deep-linking picker when there is no unit."""
+    page = f"units/{quote(entry.unit_id, safe='')}" if entry.unit_id else "deep-link"
+    return (
+        f"/app/classes/{quote(entry.class_id, safe='')}/{page}?cb_session={quote(token, safe='')}"
+    )
+
+
+def start_session(verified: VerifiedLaunch, entry: CourseEntry) -> Session:
+    claims, entered = verified.claims, verified.entered
+    return Session(
+        account_id=entered.account.account_id,
+        org_id=verified.org.org_id,
+        issuer=claims.issuer,
+        deployment_id=claims.deployment_id,
+        sub=claims.sub,
+        name=entered.account.name,
+        email=entered.account.email,
+        role=entered.role,
+        read_only=entered.read_only,
+        mentee_subs=list(entered.mentee_subs) if entered.mentee_subs is not None else None,
+        class_id=entry.class_id,
+        unit_id=entry.unit_id,
+    )
+
+
+@router.get("/app/verify")
+def verify() -> Response:
+    token = router.current_event.get_query_string_value("token", "") or ""
+    try:
+        verified = Confirmations().confirm(token)
+    except VerificationFailed as failure:
+        return _response(responses.error_page(failure.status, failure.title, failure.message))
+    entry = enter_course(verified.claims, verified.entered, verified.org)
+    if not isinstance(entry, CourseEntry):
+        return _response(
+            responses.error_page(
+                409,
+                "Not set up yet",
+                "Your account is confirmed, but this course is not set up yet. "
+                "Ask your teacher, then open it from your LMS again.",
+            )
+        )
+    session_token = encode_session(start_session(verified, entry))
+    return _response(
+        responses.redirect(
+            landing_url(entry, session_token), cookies=[session_cookie(session_token)]
+        )
+    )

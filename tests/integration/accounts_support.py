@@ -1,0 +1,110 @@
+"""Helpers for the account-mapping tests: launches, orgs and what the users table holds."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from coursebridge.lti.claims import LaunchClaims
+from coursebridge.notify.mailer import Email
+from coursebridge.store.accounts import ACCOUNT, EMAIL, Account, AccountStore
+from coursebridge.store.audit import AuditStore
+from coursebridge.store.dynamo import users_table
+from coursebridge.store.links import LinkStore
+from coursebridge.store.orgs import Org, OrgStore
+
+ISSUER = "https://lms.example.edu"
+OTHER_ISSUER = "https://other-lms.example.org"
+INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+MENTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"
+_launches = itertools.count(1)
+
+
+def launch(
+    sub: str | None = "user-1",
+    *,
+    roles: list[str] | None = None,
+    email: str | None = "ada@example.edu",
+    name: str | None = "Ada Lovelace",
+    given_name: str | None = "Ada",
+    family_name: str | None = "Lovelace",
+    issuer: str = ISSUER,
+    tool_url: str = "https://tool.example.com",
+    **extra: Any,
+) -> LaunchClaims:
+    return LaunchClaims(
+        launch_id=f"launch-{next(_launches)}",
+        issuer=issuer,
+        client_id="client-1",
+        deployment_id="dep-1",
+        message_type="LtiResourceLinkRequest",
+        target_link_uri=f"{tool_url}/lti/launch",
+        sub=sub,
+        email=email,
+        name=name,
+        given_name=given_name,
+        family_name=family_name,
+        roles=[LEARNER] if roles is None else roles,
+        context_id="course-1",
+        context_title="Course One",
+        resource_link_id="link-1",
+        resource_link_title="Unit One",
+        **extra,
+    )
+
+
+def make_org(org_id: str = "acme", **settings: Any) -> Org:
+    org = Org(org_id=org_id, name=f"{org_id.title()} Schools", **settings)
+    OrgStore().create(org)
+    return org
+
+
+def make_account(email: str | None, **fields: Any) -> Account:
+    return AccountStore().create(Account(email=email, **fields))
+
+
+def all_accounts() -> list[Account]:
+    items = users_table().query(
+        KeyConditionExpression="platform = :p",
+        ExpressionAttributeValues={":p": ACCOUNT},
+        ConsistentRead=True,
+    )["Items"]
+    return [Account.from_item(i) for i in items]
+
+
+def links_of(issuer: str = ISSUER) -> list[dict]:
+    return users_table().query(
+        KeyConditionExpression="platform = :p",
+        ExpressionAttributeValues={":p": issuer},
+        ConsistentRead=True,
+    )["Items"]
+
+
+def email_claims() -> dict[str, str]:
+    items = users_table().query(
+        KeyConditionExpression="platform = :p",
+        ExpressionAttributeValues={":p": EMAIL},
+        ConsistentRead=True,
+    )["Items"]
+    return {i["userId"]: i["accountId"] for i in items}
+
+
+def link_target(sub: str, issuer: str = ISSUER) -> str | None:
+    link = LinkStore().get(issuer, sub)
+    return link.account_id if link else None
+
+
+def audit_actions(org_id: str) -> list[str]:
+    return [r.action for r in AuditStore().list_for_org(org_id)]
+
+
+class FakeMailer:
+    """Collects emails instead of sending them (for tests that are about the rules)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+
+    def send(self, email: Email) -> str:
+        self.sent.append(email)
+        return f"fake-{len(self.sent)}"

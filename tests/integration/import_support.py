@@ -1,0 +1,97 @@
+"""Helpers for the CSV import tests: an org with an admin, uploads, reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections import Counter
+
+from coursebridge import aws
+from coursebridge.imports.jobs import Job, JobStore
+from coursebridge.imports.options import Upload
+from coursebridge.store.accounts import Account, AccountStore
+from coursebridge.store.orgs import Org, OrgStore
+from local.mail import sent_emails
+
+HEADER = "firstName,lastName,email,isTeacher,issuedID,schoolID"
+
+
+def make_admin(
+    schools=("S1", "S2"), override: bool = False, email: str = "admin@school.edu"
+) -> str:
+    OrgStore().create(
+        Org(org_id="org1", name="Org One", schools=list(schools), csv_password_override=override)
+    )
+    admin = AccountStore().create(Account(email=email, first_name="Ada", is_teacher=True))
+    for school in schools:
+        AccountStore().grant_admin(admin.account_id, "org1", school)
+    return admin.account_id
+
+
+def upload(stack, admin_id: str, body: bytes | str, name: str = "roster.csv", **metadata) -> dict:
+    if isinstance(body, str):
+        body = body.encode()
+    key = f"uploads/{admin_id}/{name}"
+    meta = {k.replace("_", "-"): str(v) for k, v in metadata.items()}
+    put = aws.client("s3").put_object(
+        Bucket=stack.resource("ImportsBucket"), Key=key, Body=body, Metadata=meta
+    )
+    return {"key": key, "version": put.get("VersionId") or put["ETag"].strip('"')}
+
+
+def job_for(stack, uploaded: dict) -> Job | None:
+    return JobStore("test").get(
+        Upload(stack.resource("ImportsBucket"), uploaded["key"], uploaded["version"])
+    )
+
+
+def run_until_done(stack, uploaded: dict, timeout: float = 60) -> Job:
+    poller = stack.make_pollers()["CsvImportFunction"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        poller.poll_once(wait_seconds=0)
+        job = job_for(stack, uploaded)
+        if job and job.status in ("completed", "file_error"):
+            return job
+    raise AssertionError(f"import not finished: {job_for(stack, uploaded)}")
+
+
+def read_report(stack, job: Job) -> tuple[dict, list[list[str]]]:
+    s3 = aws.client("s3")
+    bucket = stack.resource("ImportsBucket")
+    report = json.loads(s3.get_object(Bucket=bucket, Key=job.report_key)["Body"].read())
+    csv_key = job.report_key.removesuffix(".json") + ".errors.csv"
+    text = s3.get_object(Bucket=bucket, Key=csv_key)["Body"].read().decode("utf-8-sig")
+    return report, list(csv.reader(io.StringIO(text)))
+
+
+def mail_count(stack) -> Counter:
+    """moto keeps every SES message for the server's life (simple and raw ones in
+    separate lists): tests look only at messages that are new since this snapshot."""
+    return Counter(_mail_id(m) for m in sent_emails(stack.ports.moto_url))
+
+
+def _mail_id(message) -> tuple:
+    return (message.source, tuple(message.to), message.subject, message.text)
+
+
+def emails_to(stack, address: str, since: Counter | None = None):
+    remaining = Counter(since or {})
+    found = []
+    for message in sent_emails(stack.ports.moto_url):
+        if remaining[_mail_id(message)] > 0:
+            remaining[_mail_id(message)] -= 1
+        elif any(address in to for to in message.to):
+            found.append(message)
+    return found
+
+
+def account_by_email(email: str) -> Account | None:
+    account_id = AccountStore().account_id_for_email(email)
+    return AccountStore().get(account_id) if account_id else None
+
+
+def rows(*lines: str) -> str:
+    return "\n".join([HEADER, *lines]) + "\n"

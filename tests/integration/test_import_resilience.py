@@ -1,0 +1,216 @@
+"""Delivered twice, cut short, crashed half way, dry run: counts stay exact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from coursebridge import aws
+from coursebridge.imports import run
+from coursebridge.imports.jobs import JobStore
+from coursebridge.store.dynamo import users_table
+from local.runtime import LambdaContext
+from tests.integration.import_support import (
+    account_by_email,
+    emails_to,
+    job_for,
+    mail_count,
+    make_admin,
+    read_report,
+    rows,
+    run_until_done,
+    upload,
+)
+
+pytestmark = pytest.mark.integration
+HANDLER = None
+
+
+def handler():
+    global HANDLER
+    if HANDLER is None:
+        from local.runtime import load_handler
+        from local.template import Template
+
+        (spec,) = [s for s in Template().functions() if s.logical_id == "CsvImportFunction"]
+        HANDLER = load_handler(spec)
+    return HANDLER
+
+
+def s3_event(stack, uploaded: dict, message_id: str = "m1") -> dict:
+    """An SQS event carrying the S3 notification, as real S3 sends it (key encoded,
+    with the version id)."""
+    from urllib.parse import quote_plus
+
+    body = {"Records": [{
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": stack.resource("ImportsBucket")},
+               "object": {"key": quote_plus(uploaded["key"]), "versionId": uploaded["version"],
+                          "eTag": "x"}},
+    }]}  # fmt: skip
+    return {"Records": [{"messageId": message_id, "receiptHandle": "r", "body": json.dumps(body),
+                         "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
+                         "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:::q",
+                         "awsRegion": "us-east-1"}]}  # fmt: skip
+
+
+def invoke(event: dict, timeout: int = 900) -> dict:
+    return handler()(event, LambdaContext("CsvImportFunction", timeout))
+
+
+def user_lines(count: int, start: int = 0) -> list[str]:
+    return [f"First{i},Last{i},user{i}@example.com,0,ID{i},S1" for i in range(start, start + count)]
+
+
+def count_accounts() -> int:
+    items = users_table().query(
+        KeyConditionExpression="platform = :p", ExpressionAttributeValues={":p": "ACCOUNT"}
+    )["Items"]
+    return len(items)
+
+
+def test_the_same_object_version_delivered_twice_is_processed_once(stack):
+    admin = make_admin()
+    seen = mail_count(stack)
+    uploaded = upload(stack, admin, rows(*user_lines(3)), name="Fall+Roster %.csv")
+    event = s3_event(stack, uploaded)
+    assert invoke(event) == {"batchItemFailures": []}
+    assert invoke(s3_event(stack, uploaded, "m2")) == {"batchItemFailures": []}
+    job = job_for(stack, uploaded)
+    assert job.status == "completed" and job.counts["created"] == 3
+    assert len(emails_to(stack, "admin@school.edu", since=seen)) == 1  # one report, not two
+    assert count_accounts() == 4
+
+
+def test_the_sample_event_with_an_encoded_key_is_decoded(stack):
+    sample = json.loads((Path(__file__).parents[2] / "events/csv_upload_sqs.json").read_text())
+    body = json.loads(sample["Records"][0]["body"])
+    assert body["Records"][0]["s3"]["object"]["key"] == "uploads/acc_123/Fall+Roster+%2B+TAs.csv"
+    record = body["Records"][0]
+    from urllib.parse import unquote_plus
+
+    assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/acc_123/Fall Roster + TAs.csv"
+
+
+def test_a_crash_half_way_resumes_without_losing_or_duplicating_a_row(stack, monkeypatch):
+    monkeypatch.setattr(run, "BATCH_ROWS", 10)
+    admin = make_admin()
+    seen = mail_count(stack)
+    lines = [*user_lines(25), "Bad,Row,not-an-email,0,X1,S1"]
+    uploaded = upload(stack, admin, rows(*lines), send_welcome="true")
+    real_save = JobStore.save
+    saves = {"n": 0}
+
+    def crash_after_writing_the_second_batch(self, job, previous_offset, previous_status):
+        if previous_status == "importing" and job.status == "importing":
+            saves["n"] += 1
+            if saves["n"] == 2:  # batch 2 is written, its checkpoint is not
+                raise RuntimeError("simulated crash")
+        return real_save(self, job, previous_offset, previous_status)
+
+    monkeypatch.setattr(JobStore, "save", crash_after_writing_the_second_batch)
+    event = s3_event(stack, uploaded)
+    assert invoke(event)["batchItemFailures"] == [{"itemIdentifier": "m1"}]
+    job = job_for(stack, uploaded)
+    assert job.status == "importing" and job.counts["created"] == 10  # checkpoint of batch 1
+    assert count_accounts() == 1 + 20  # batch 2 reached the table before the crash
+
+    monkeypatch.setattr(JobStore, "save", real_save)
+    assert invoke(event) == {"batchItemFailures": []}  # the redelivered message
+    job = job_for(stack, uploaded)
+    assert job.status == "completed"
+    assert job.counts == {"created": 25, "updated": 0, "unchanged": 0, "failed": 1}
+    assert count_accounts() == 1 + 25
+    report, _errors_csv = read_report(stack, job)
+    assert (report["created"], report["failed"]) == (25, 1)
+    assert [e["row"] for e in report["errors"]] == [27]
+    welcomed = {m.to[0] for m in emails_to(stack, "@example.com", since=seen)}
+    assert welcomed == {f"user{i}@example.com" for i in range(25)}
+
+
+def test_a_long_import_hands_over_to_a_new_invocation(stack, monkeypatch):
+    admin = make_admin()
+    mail_count(stack)
+    uploaded = upload(stack, admin, rows(*user_lines(230)))
+    remaining = iter([900_000, 1_000] + [900_000] * 100)  # lease, then after batch 1
+    monkeypatch.setattr(LambdaContext, "get_remaining_time_in_millis", lambda self: next(remaining))
+    poller = stack.make_pollers()["CsvImportFunction"]
+    poller.poll_once(wait_seconds=5)  # S3 event: scan + one batch, then time runs "low"
+    job = job_for(stack, uploaded)
+    assert (job.status, job.counts["created"], job.row) == ("importing", 100, 102)
+    done = run_until_done(stack, uploaded)  # the continuation message finishes it
+    assert done.counts == {"created": 230, "updated": 0, "unchanged": 0, "failed": 0}
+    assert count_accounts() == 231
+    assert poller.invocations == 1
+
+
+def test_dry_run_changes_nothing_but_reports(stack):
+    admin = make_admin()
+    mail_count(stack)
+    run_until_done(stack, upload(stack, admin, rows("Jane,Doe,jane@example.com,0,1,S1")))
+    before = users_table().scan()["Items"]
+    body = rows("Jane,Smith,jane@example.com,0,1,S1", "Tom,Lee,tom@example.com,0,2,S1",
+                "X,Y,bad,0,3,S1")  # fmt: skip
+    job = run_until_done(stack, upload(stack, admin, body, name="dry.csv", dry_run="true"))
+    report, _ = read_report(stack, job)
+    assert report["dryRun"] is True
+    assert (report["created"], report["updated"], report["failed"]) == (1, 1, 1)
+    assert users_table().scan()["Items"] == before
+    assert account_by_email("tom@example.com") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [(b"firstName,lastName\nA,B\n", "missing_columns"), (b"", "empty"),
+     (b"PK\x03\x04zip", "not_csv")],
+)  # fmt: skip
+def test_file_errors_import_nothing_and_are_reported(stack, body, code):
+    admin = make_admin()
+    seen = mail_count(stack)
+    job = run_until_done(stack, upload(stack, admin, body))
+    report, errors_csv = read_report(stack, job)
+    assert report["status"] == "file_error"
+    assert [e["code"] for e in report["fileErrors"]] == [code]
+    assert errors_csv[0] == ["error"] and len(errors_csv) == 2
+    assert count_accounts() == 1
+    (mail,) = emails_to(stack, "admin@school.edu", since=seen)
+    assert "file rejected" in mail.subject
+
+
+def test_an_upload_that_conflicts_with_another_users_issued_id_fails_alone(stack):
+    admin = make_admin()
+    mail_count(stack)
+    run_until_done(stack, upload(stack, admin, rows("Jane,Doe,jane@example.com,0,1001,S1")))
+    job = run_until_done(stack, upload(stack, admin, rows(
+        "Tom,Lee,tom@example.com,0,1001,S1", "Ann,Bee,ann@example.com,0,1002,S1")))  # fmt: skip
+    report, _ = read_report(stack, job)
+    assert (report["created"], report["failed"]) == (1, 1)
+    assert report["errors"] == [
+        {"row": 2, "field": "issuedID", "message": "issuedID already used by another user"}
+    ]
+
+
+def test_row_level_write_conflict_falls_back_to_one_transaction_per_row(stack, monkeypatch):
+    """A claim taken between the look-up and the write fails that row only."""
+    admin = make_admin()
+    mail_count(stack)
+    from coursebridge.imports.apply import AccountBatches
+    from coursebridge.store.accounts import Account, AccountStore
+
+    real_lookup = AccountBatches.lookup
+
+    def racing_lookup(self, valid_rows):
+        found = real_lookup(self, valid_rows)
+        AccountStore().create(Account(email="racer@example.com"))  # wins the race
+        return found
+
+    monkeypatch.setattr(AccountBatches, "lookup", racing_lookup)
+    job = run_until_done(stack, upload(stack, admin, rows(
+        "A,A,a@example.com,0,1,S1", "R,R,racer@example.com,0,2,S1",
+        "B,B,b@example.com,0,3,S1")))  # fmt: skip
+    assert job.counts == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    report, _ = read_report(stack, job)
+    assert report["errors"][0]["row"] == 3 and report["errors"][0]["field"] == "email"
+    assert aws.client("s3")  # the stack is still healthy

@@ -1,0 +1,204 @@
+# ruff: noqa: E501  (the tables read best one case per line)
+"""The CSV rules of seed 002 / SPEC §6 as pure functions: one row per file error and
+per row error."""
+
+from __future__ import annotations
+
+import pytest
+
+from coursebridge.imports.decode import decode_lines
+from coursebridge.imports.duplicates import DuplicateFinder
+from coursebridge.imports.errors import FileError, RowFailure
+from coursebridge.imports.parse import Header, read_records
+from coursebridge.imports.scan import open_records, scan_file
+from coursebridge.imports.validate import UserRow, validate_record
+
+HEADER = "firstName,lastName,email,isTeacher,issuedID,schoolID"
+GOOD = "Jane,Doe,jane@example.com,0,1001,S1"
+
+
+def chunks(data: bytes, size: int = 7):
+    """Small chunks, so lines and characters straddle chunk boundaries."""
+    return iter([data[i : i + size] for i in range(0, len(data), size)])
+
+
+def scan(data: bytes, max_rows: int = 1000):
+    with DuplicateFinder(run_entries=3) as finder:
+        result, findings = scan_file(chunks(data), max_rows, finder)
+        return result, sorted((f.row, f.message) for f in findings)
+
+
+FILE_ERRORS = [
+    ("empty file", b"", "empty", "The file is empty."),
+    ("only a BOM and blank lines", b"\xef\xbb\xbf\r\n\r\n", "empty", "The file is empty."),
+    ("no header (data in row 1)", b"Jane,Doe,jane@x.com,0,1,S1\n", "no_header", "No header row"),
+    ("row 1 blank, data below", b"\n" + GOOD.encode() + b"\n", "no_header", "Row 1 is empty"),
+    (
+        "missing columns, all named",
+        b"firstName,lastName,email,issuedID\nA,B,c@d.com,1\n",
+        "missing_columns",
+        "Missing required columns: isTeacher, schoolID",
+    ),
+    (
+        "one missing column",
+        b"firstName,lastName,email,isTeacher,issuedID\nA,B,c@d.com,0,1\n",
+        "missing_columns",
+        "Missing required column: schoolID",
+    ),
+    (
+        "duplicate column (case-insensitive)",
+        (HEADER + ",Email\n" + GOOD + ",x\n").encode(),
+        "duplicate_column",
+        "Duplicate column: Email",
+    ),
+    (
+        "undecodable bytes, with the line",
+        (HEADER + "\n" + GOOD + "\n").encode() + b"Ren\xe9,Roy,r@x.com,0,2,S1\n",
+        "undecodable",
+        "Line 3 contains bytes that are not valid UTF-8",
+    ),
+    (
+        "not CSV: unterminated quote",
+        (HEADER + '\n"Jane,Doe,j@x.com,0,1,S1\n').encode(),
+        "not_csv",
+        "is not valid CSV",
+    ),
+    ("not CSV: an Excel workbook", b"PK\x03\x04\x14\x00\x06\x00", "not_csv", "Excel workbook"),
+    (
+        "not CSV: NUL bytes",
+        (HEADER + "\n").encode() + b"a\x00b,c\n",
+        "not_csv",
+        "NUL characters",
+    ),
+    ("header but no rows", (HEADER + "\n\n").encode(), "no_rows", "no user rows"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "message"), [c[1:] for c in FILE_ERRORS], ids=[c[0] for c in FILE_ERRORS]
+)
+def test_file_errors_stop_everything_and_name_the_cause(data, code, message):
+    with pytest.raises(FileError) as caught:
+        scan(data)
+    assert caught.value.code == code
+    assert message in caught.value.message
+
+
+def test_row_limit_is_a_file_error():
+    data = (HEADER + "\n" + "\n".join([GOOD] * 4) + "\n").encode()
+    with pytest.raises(FileError) as caught:
+        scan(data, max_rows=3)
+    assert caught.value.code == "too_many_rows"
+
+
+def test_undecodable_line_is_counted_after_quoted_line_breaks():
+    data = (HEADER + '\nJane,"Doe\nSmith",j@x.com,0,1,S1\n').encode() + b"\xff\n"
+    with pytest.raises(FileError) as caught:
+        scan(data)
+    assert caught.value.line == 4
+
+
+@pytest.mark.parametrize(
+    ("encoded", "label"),
+    [
+        ((HEADER + "\n" + GOOD + "\n").encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + (HEADER + "\r\n" + GOOD + "\r\n").encode("utf-8"), "utf-8 BOM"),
+        (b"\xff\xfe" + (HEADER + "\r\n" + GOOD + "\n").encode("utf-16-le"), "utf-16-le"),
+        (b"\xfe\xff" + (HEADER + "\n" + GOOD + "\n").encode("utf-16-be"), "utf-16-be"),
+    ],
+)
+def test_accepted_encodings(encoded, label):
+    result, _ = scan(encoded)
+    assert result.rows == 1
+    # Resuming from the checkpoint offset reads the same next row.
+    lines = decode_lines(chunks(encoded[result.body_start :]), result.encoding, result.body_start)
+    (record,) = [r for r in read_records(lines, first_row=2) if r.cells]
+    assert record.cells == GOOD.split(",")
+    assert record.end == len(encoded)
+
+
+def test_header_is_case_insensitive_trimmed_any_order_extra_columns_listed():
+    data = b" EMAIL ,Notes,schoolid,FirstName,lastname,ISTEACHER,issuedid\n"
+    data += b"jane@example.com,hi,S1,Jane,Doe,0,7\n"
+    result, _ = scan(data)
+    assert result.header.ignored == ["Notes"]
+    (record,) = list(open_records(chunks(data))[2])[1:]
+    row = validate_record(record, result.header, {"S1"})
+    assert isinstance(row, UserRow)
+    assert (row.first_name, row.email, row.school_id, row.issued_id) == (
+        "Jane",
+        "jane@example.com",
+        "S1",
+        "7",
+    )
+
+
+def test_duplicates_name_each_other_case_insensitively_and_per_school():
+    data = "\n".join(
+        [
+            HEADER,
+            "A,A,a@x.com,0,1,S1",  # row 2
+            "B,B,b@x.com,0,1,S2",  # row 3: same issuedID, other school: fine
+            "C,C,A@X.COM,0,3,S1",  # row 4: duplicate email of row 2
+            "D,D,d@x.com,0,1,S1",  # row 5: duplicate issuedID of row 2 (S1)
+            "E,E,a@x.com,0,5,S1",  # row 6: third use of the email
+        ]
+    ).encode()
+    _, findings = scan(data)
+    assert findings == [
+        (2, "Duplicate email with row 4"),
+        (2, "Duplicate issuedID with row 5"),
+        (4, "Duplicate email with row 2"),
+        (5, "Duplicate issuedID with row 2"),
+        (6, "Duplicate email with row 2"),
+    ]
+
+
+def test_row_numbers_follow_the_spreadsheet_with_quoted_line_breaks_and_blank_rows():
+    data = (HEADER + '\nJane,"Doe\nSmith",j@x.com,0,1,S1\n\nTom,Lee,t@x.com,0,2,S1\n').encode()
+    records = list(open_records(chunks(data))[2])
+    assert [(r.row, r.line) for r in records] == [(1, 1), (2, 3), (3, 4), (4, 5)]
+
+
+HEADER_CELLS = HEADER.split(",")
+ROW_ERRORS = [
+    ("bad email", "Jane,Doe,jane.example.com,0,1,S1", [("email", "Validation isEmail on email failed")]),
+    ("email with spaces", "Jane,Doe,jane doe@x.com,0,1,S1", [("email", "Validation isEmail on email failed")]),
+    ("email without domain dot", "Jane,Doe,jane@localhost,0,1,S1", [("email", "Validation isEmail on email failed")]),
+    ("unauthorized school", "Jane,Doe,j@x.com,0,1,S9", [("schoolID", "Unauthorized school")]),
+    ("missing first name", " ,Doe,j@x.com,0,1,S1", [("firstName", "Missing value for firstName")]),
+    ("missing issuedID", "Jane,Doe,j@x.com,0,,S1", [("issuedID", "Missing value for issuedID")]),
+    ("missing schoolID", "Jane,Doe,j@x.com,0,1,", [("schoolID", "Missing value for schoolID")]),
+    ("isTeacher not 0/1", "Jane,Doe,j@x.com,yes,1,S1", [("isTeacher", "isTeacher must be 0 or 1")]),
+    ("too few fields", "Jane,Doe,j@x.com,0,1", [("", "Row has 5 fields but the header has 6"), ("schoolID", "Missing value for schoolID")]),
+    ("too many fields", "Jane,Doe,j@x.com,0,1,S1,extra", [("", "Row has 7 fields but the header has 6")]),
+    ("name too long", "J" * 101 + ",Doe,j@x.com,0,1,S1", [("firstName", "firstName is longer than 100 characters")]),
+    ("control characters", "Ja\x07ne,Doe,j@x.com,0,1,S1", [("firstName", "firstName contains control characters")]),
+    ("several at once", ",,bad,2,,S1", [
+        ("firstName", "Missing value for firstName"),
+        ("lastName", "Missing value for lastName"),
+        ("issuedID", "Missing value for issuedID"),
+        ("email", "Validation isEmail on email failed"),
+        ("isTeacher", "isTeacher must be 0 or 1"),
+    ]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"), [c[1:] for c in ROW_ERRORS], ids=[c[0] for c in ROW_ERRORS]
+)
+def test_row_errors(line, expected):
+    data = (HEADER + "\n" + line + "\n").encode()
+    header_record, record = list(open_records(chunks(data))[2])
+    result = validate_record(record, Header.from_cells(header_record.cells), {"S1"})
+    assert isinstance(result, RowFailure)
+    assert {(e.field, e.message) for e in result.errors} == set(expected)
+    assert {e.row for e in result.errors} == {2}
+
+
+def test_trailing_empty_cells_are_tolerated_and_email_is_lower_cased():
+    data = (HEADER + "\nJane,Doe,Jane@Example.COM,1,1,S1,,\n").encode()
+    header_record, record = list(open_records(chunks(data))[2])
+    row = validate_record(record, Header.from_cells(header_record.cells), {"S1"})
+    assert isinstance(row, UserRow)
+    assert (row.email, row.is_teacher) == ("jane@example.com", True)

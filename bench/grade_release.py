@@ -59,6 +59,7 @@ def _seed(base_url: str, students: int) -> None:
             Item={
                 "pk": f"UNIT#{UNIT_ID}",
                 "sk": "META",
+                "unitId": UNIT_ID,
                 "classId": CLASS_ID,
                 "orgId": "bench",
                 "title": "Bench essay",
@@ -70,6 +71,9 @@ def _seed(base_url: str, students: int) -> None:
                 "lineitems": f"{base_url}/ags/ctx/lineitems",
                 "agsScope": [SCOPE_LINEITEM, SCOPE_SCORE],
             }
+        )
+        batch.put_item(
+            Item={"pk": f"CLASS#{CLASS_ID}", "sk": "META", "classId": CLASS_ID, "orgId": "bench"}
         )
         batch.put_item(
             Item={

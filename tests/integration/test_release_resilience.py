@@ -7,7 +7,20 @@ from __future__ import annotations
 import time
 
 import pytest
-from release_seed import (
+
+from coursebridge import aws
+from coursebridge.grades.release import (
+    MAX_RECEIVE_COUNT,
+    Delivery,
+    ReleaseIncomplete,
+    deliver_release,
+)
+from coursebridge.lti.ags import RetryPolicy
+from coursebridge.lti.ags_token import TokenProvider
+from coursebridge.store.dynamo import app_table
+from local.demo_lms.ags import Faults
+from local.mail import sent_emails
+from tests.integration.release_seed import (
     TEACHER,
     TEACHER_EMAIL,
     UNIT_ID,
@@ -22,19 +35,6 @@ from release_seed import (
     seed_students,
     seed_unit,
 )
-
-from coursebridge import aws
-from coursebridge.grades.release import (
-    MAX_RECEIVE_COUNT,
-    Delivery,
-    ReleaseIncomplete,
-    deliver_release,
-)
-from coursebridge.lti.ags import RetryPolicy
-from coursebridge.lti.ags_token import TokenProvider
-from coursebridge.store.dynamo import app_table
-from local.demo_lms.ags import Faults
-from local.mail import sent_emails
 
 pytestmark = pytest.mark.integration
 

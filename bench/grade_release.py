@@ -224,7 +224,9 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.update(saved)
 
     naive_full = naive * args.students / args.baseline
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"students: {args.students}, platform latency: {args.latency_ms} ms per call")
+    print(f"machine: {os.cpu_count()} cores, load average {load} (other work shares the CPUs)")
     print(
         f"release (POST → SQS → grade_release → all scores acknowledged → done): "
         f"{elapsed:.2f} s, {received} scores received, {tokens} token request(s)"

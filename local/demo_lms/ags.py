@@ -100,6 +100,7 @@ class AgsService:
         self.base_url = base_url
         self.token_lifetime = token_lifetime
         self.faults = faults or Faults()
+        self.grantable = set(SUPPORTED_SCOPES)  # narrow it to play a stingy platform
         self.tokens: dict[str, IssuedToken] = {}
         self.token_requests = 0
         self.line_items: dict[str, dict[str, dict[str, Any]]] = {}  # context → id → item
@@ -166,7 +167,7 @@ class AgsService:
         except (jwt.PyJWTError, ValueError, KeyError) as error:
             return _error(401, "invalid_client", f"client assertion rejected: {error}")
         requested = set(form.get("scope", "").split())
-        granted = requested & SUPPORTED_SCOPES
+        granted = requested & self.grantable
         if not granted:
             return _error(400, "invalid_scope", "no supported AGS scope requested")
         value = secrets.token_urlsafe(32)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -29,7 +31,6 @@ from coursebridge.signing import KmsSigner
 from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
-from local.demo_lms.ags import AgsService, Faults, serve
 from local.environment import Ports
 from local.servers import free_port
 from local.stack import LocalStack
@@ -39,7 +40,7 @@ CLIENT_ID = "bench-tool"
 CLASS_ID, UNIT_ID, TEACHER = "cls_bench", "unit_bench", "acc_bench_teacher"
 
 
-def _seed(base_url: str, lms: AgsService, students: int) -> None:
+def _seed(base_url: str, students: int) -> None:
     OrgStore().create(Org(org_id="bench", name="Bench"))
     PlatformStore().add(
         PlatformRegistration(
@@ -52,13 +53,13 @@ def _seed(base_url: str, lms: AgsService, students: int) -> None:
             org_id="bench",
         )
     )
-    lineitem = lms.ensure_line_item(base_url, "ctx", "rl", "Bench essay", 100)
     now = now_epoch()
     with app_table().batch_writer() as batch:
         batch.put_item(
             Item={
                 "pk": f"UNIT#{UNIT_ID}",
                 "sk": "META",
+                "unitId": UNIT_ID,
                 "classId": CLASS_ID,
                 "orgId": "bench",
                 "title": "Bench essay",
@@ -67,9 +68,12 @@ def _seed(base_url: str, lms: AgsService, students: int) -> None:
                 "clientId": CLIENT_ID,
                 "deploymentId": "d1",
                 "resourceLinkId": "rl",
-                "lineitem": lineitem,
+                "lineitems": f"{base_url}/ags/ctx/lineitems",
                 "agsScope": [SCOPE_LINEITEM, SCOPE_SCORE],
             }
+        )
+        batch.put_item(
+            Item={"pk": f"CLASS#{CLASS_ID}", "sk": "META", "classId": CLASS_ID, "orgId": "bench"}
         )
         batch.put_item(
             Item={
@@ -150,9 +154,8 @@ def _release(stack: LocalStack, students: int) -> tuple[float, str]:
     return elapsed, release_id
 
 
-def _naive_serial(base_url: str, lms: AgsService, count: int) -> float:
+def _naive_serial(base_url: str, lineitem: str, count: int) -> float:
     """One score at a time: what a sender without concurrency would do."""
-    lineitem = lms.ensure_line_item(base_url, "ctx-naive", "rl-naive", "Naive", 100)
     PlatformGate._gates.clear()
     signer = KmsSigner(active_signing_key_id())
     client = AgsClient(
@@ -171,6 +174,27 @@ def _naive_serial(base_url: str, lms: AgsService, count: int) -> float:
     return time.perf_counter() - started
 
 
+class LmsProcess:
+    """The demo LMS's AGS service in its own process, as a real LMS would be."""
+
+    def __init__(self, jwks_url: str, latency_ms: int) -> None:
+        command = [sys.executable, "-m", "local.demo_lms.ags", "--jwks", jwks_url]
+        command += ["--client-id", CLIENT_ID, "--latency-ms", str(latency_ms)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if not line.startswith("ready "):
+            self.process.kill()
+            raise SystemExit(f"the demo LMS did not start: {line!r}")
+        self.base_url = line.split()[1]
+
+    def data(self) -> dict:
+        return requests.get(f"{self.base_url}/gradebook/data.json", timeout=30).json()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.grade_release")
     parser.add_argument("--students", type=int, default=1000)
@@ -182,26 +206,27 @@ def main(argv: list[str] | None = None) -> None:
     ports = Ports(http=free_port(), moto=free_port(), dynamodb=free_port(), demo_lms=free_port())
     log_dir = Path(tempfile.mkdtemp(prefix="coursebridge-bench-"))
     stack = LocalStack(ports, log_dir=log_dir, pollers=False).start()
-    lms = AgsService(
-        f"{ports.tool_url}/.well-known/jwks.json",
-        client_ids={CLIENT_ID},
-        faults=Faults(latency_ms=args.latency_ms),
-    )
-    server = serve(lms)
+    lms = None
     try:
-        _seed(server.base_url, lms, args.students)
+        lms = LmsProcess(f"{ports.tool_url}/.well-known/jwks.json", args.latency_ms)
+        _seed(lms.base_url, args.students)
         elapsed, _ = _release(stack, args.students)
-        tokens = lms.token_requests
-        received = len(lms.scores)
-        naive = _naive_serial(server.base_url, lms, args.baseline)
+        data = lms.data()
+        tokens, received = data["tokenRequests"], len(data["scores"])
+        (items,) = data["lineItems"].values()
+        (lineitem,) = (item["id"] for item in items.values())
+        naive = _naive_serial(lms.base_url, lineitem, args.baseline)
     finally:
-        server.stop()
+        if lms:
+            lms.stop()
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
 
     naive_full = naive * args.students / args.baseline
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"students: {args.students}, platform latency: {args.latency_ms} ms per call")
+    print(f"machine: {os.cpu_count()} cores, load average {load} (other work shares the CPUs)")
     print(
         f"release (POST → SQS → grade_release → all scores acknowledged → done): "
         f"{elapsed:.2f} s, {received} scores received, {tokens} token request(s)"

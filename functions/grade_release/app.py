@@ -30,12 +30,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 @tracer.capture_method
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    release_id = str(json.loads(record.body)["releaseId"])
+    message = json.loads(record.body)
+    release_id = str(message["releaseId"])
     metrics.add_metric(name="ReleaseMessages", unit=MetricUnit.Count, value=1)
     logger.append_keys(releaseId=release_id)
     deliver_release(
         release_id,
         receive_count=int(record.attributes.approximate_receive_count or 1),
+        continuation=int(message.get("continuation", 0)),
         deadline=remaining_deadline(lambda_context.get_remaining_time_in_millis()),
     )
 

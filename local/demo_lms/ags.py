@@ -100,6 +100,7 @@ class AgsService:
         self.base_url = base_url
         self.token_lifetime = token_lifetime
         self.faults = faults or Faults()
+        self.grantable = set(SUPPORTED_SCOPES)  # narrow it to play a stingy platform
         self.tokens: dict[str, IssuedToken] = {}
         self.token_requests = 0
         self.line_items: dict[str, dict[str, dict[str, Any]]] = {}  # context → id → item
@@ -166,7 +167,7 @@ class AgsService:
         except (jwt.PyJWTError, ValueError, KeyError) as error:
             return _error(401, "invalid_client", f"client assertion rejected: {error}")
         requested = set(form.get("scope", "").split())
-        granted = requested & SUPPORTED_SCOPES
+        granted = requested & self.grantable
         if not granted:
             return _error(400, "invalid_scope", "no supported AGS scope requested")
         value = secrets.token_urlsafe(32)
@@ -519,3 +520,33 @@ def serve(service: AgsService, port: int = 0) -> AgsServer:
         daemon=True,
     ).start()
     return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the AGS service alone: ``python -m local.demo_lms.ags --jwks URL [--port N]``.
+    Prints ``ready <base_url>`` when it listens (benchmarks run the LMS as its own process)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="local.demo_lms.ags")
+    parser.add_argument("--jwks", required=True, help="the tool's JWKS URL")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--client-id", action="append", dest="client_ids")
+    parser.add_argument("--latency-ms", type=int, default=0)
+    args = parser.parse_args(argv)
+    service = AgsService(
+        args.jwks,
+        client_ids=set(args.client_ids) if args.client_ids else None,
+        faults=Faults(latency_ms=args.latency_ms),
+    )
+    server = AgsServer(service, args.port)
+    print(f"ready {server.base_url}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

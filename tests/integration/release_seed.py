@@ -13,6 +13,7 @@ import requests
 from coursebridge.lti.ags import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, PlatformGate
 from coursebridge.lti.ags_token import TokenProvider
 from coursebridge.sessions import Session, encode_session
+from coursebridge.store.classes import ClassRecord, UnitRecord
 from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
@@ -73,40 +74,29 @@ def seed_platform(lms: Lms) -> None:
 
 
 def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, scopes=None) -> None:
-    """The unit meta as the launch writes it; ``coupled``: the launch carried a line item."""
-    item = {
-        "pk": f"UNIT#{UNIT_ID}",
-        "sk": "META",
-        "classId": CLASS_ID,
-        "orgId": ORG,
-        "title": "Essay 1",
-        "issuer": ISSUER,
-        "clientId": CLIENT_ID,
-        "deploymentId": DEPLOYMENT,
-        "resourceLinkId": RESOURCE_LINK,
-        "lineitems": lms.lineitems,
-        "agsScope": scopes if scopes is not None else ALL_SCOPES,
-    }
-    if max_score is not None:
-        item["maxScore"] = Decimal(max_score)
-    # The class the unit belongs to (authorization checks it exists and is the org's).
-    app_table().put_item(
-        Item={
-            "pk": f"CLASS#{CLASS_ID}",
-            "sk": "META",
-            "kind": "class",
-            "classId": CLASS_ID,
-            "orgId": ORG,
-            "title": "Course 101",
-            "createdAt": now_epoch(),
-        }
-    )
+    """The class and unit items as the launch writes them (the classes code's records);
+    ``coupled``: the launch carried a line item, else only the line items container."""
     if coupled:
         lms.lineitem = lms.service.ensure_line_item(
             lms.base_url, CONTEXT, RESOURCE_LINK, "Essay 1", float(max_score or 100)
         )
-        item["lineitem"] = lms.lineitem
-    app_table().put_item(Item=item)
+    app_table().put_item(Item=ClassRecord(class_id=CLASS_ID, org_id=ORG, title="Year 9").to_item())
+    unit = UnitRecord(
+        unit_id=UNIT_ID,
+        class_id=CLASS_ID,
+        org_id=ORG,
+        title="Essay 1",
+        max_score=Decimal(max_score) if max_score is not None else None,
+        issuer=ISSUER,
+        client_id=CLIENT_ID,
+        deployment_id=DEPLOYMENT,
+        resource_link_id=RESOURCE_LINK,
+        context_id=CONTEXT,
+        lineitem=lms.lineitem if coupled else None,
+        lineitems=lms.lineitems,
+        ags_scope=scopes if scopes is not None else ALL_SCOPES,
+    )
+    app_table().put_item(Item=unit.to_item())
 
 
 def seed_member(account_id: str, role: str, name: str, *, read_only: bool = False) -> None:
@@ -167,6 +157,28 @@ def grade(account_id: str, score: float, *, comment: str = "", max_score: int = 
             ":one": 1,
         },
     )
+
+
+def put_grade(stack, account_id: str, score: float, comment: str = "") -> None:
+    """Grade through the classes code's own API, as the teacher's page does."""
+    response = requests.put(
+        f"{stack.ports.tool_url}/api/classes/{CLASS_ID}/units/{UNIT_ID}/grades/{account_id}",
+        headers={"Authorization": f"Bearer {teacher_token()}"},
+        json={"score": score, "maxScore": 10, "comment": comment},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+
+
+def my_grade(stack, account_id: str) -> dict:
+    token = teacher_token(account_id=account_id, role="STUDENT")
+    response = requests.get(
+        f"{stack.ports.tool_url}/api/classes/{CLASS_ID}/units/{UNIT_ID}/my-grade",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def grade_item(account_id: str) -> dict:

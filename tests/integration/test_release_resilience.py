@@ -7,7 +7,21 @@ from __future__ import annotations
 import time
 
 import pytest
-from release_seed import (
+
+from coursebridge import aws
+from coursebridge.grades.release import (
+    MAX_CONTINUATIONS,
+    MAX_RECEIVE_COUNT,
+    Delivery,
+    ReleaseIncomplete,
+    deliver_release,
+)
+from coursebridge.lti.ags import RetryPolicy
+from coursebridge.lti.ags_token import TokenProvider
+from coursebridge.store.dynamo import app_table
+from local.demo_lms.ags import Faults
+from local.mail import sent_emails
+from tests.integration.release_seed import (
     TEACHER,
     TEACHER_EMAIL,
     UNIT_ID,
@@ -22,19 +36,6 @@ from release_seed import (
     seed_students,
     seed_unit,
 )
-
-from coursebridge import aws
-from coursebridge.grades.release import (
-    MAX_RECEIVE_COUNT,
-    Delivery,
-    ReleaseIncomplete,
-    deliver_release,
-)
-from coursebridge.lti.ags import RetryPolicy
-from coursebridge.lti.ags_token import TokenProvider
-from coursebridge.store.dynamo import app_table
-from local.demo_lms.ags import Faults
-from local.mail import sent_emails
 
 pytestmark = pytest.mark.integration
 
@@ -136,18 +137,37 @@ def test_out_of_time_the_release_continues_in_a_new_message(stack, lms):
     for account_id in students.ids:
         grade(account_id, 5)
     release_id = _release(stack)
-    queued: list[str] = []
+    queued: list[tuple[str, int]] = []
     deliver_release(
         release_id,
         deadline=time.monotonic() - 1,  # no time left before the first send
-        delivery=Delivery(enqueue=queued.append),
+        delivery=Delivery(enqueue=lambda rid, n: queued.append((rid, n))),
     )
-    assert queued == [release_id]
+    assert queued == [(release_id, 1)]
     assert lms.service.scores == []
     assert get_release(stack, release_id).json()["status"] == "running"
-    deliver_release(release_id)
+    deliver_release(release_id, continuation=1)
     assert len(lms.service.scores) == 3
     assert get_release(stack, release_id).json()["status"] == "done"
+
+
+def test_a_chain_of_continuations_is_bounded_and_then_reports_what_is_left(stack, lms):
+    students = seed_students(2)
+    for account_id in students.ids:
+        grade(account_id, 5)
+    release_id = _release(stack)
+    queued: list[tuple[str, int]] = []
+    with pytest.raises(ReleaseIncomplete):
+        deliver_release(
+            release_id,
+            continuation=MAX_CONTINUATIONS,
+            deadline=time.monotonic() - 1,
+            delivery=Delivery(enqueue=lambda rid, n: queued.append((rid, n))),
+        )
+    assert queued == []
+    progress = get_release(stack, release_id).json()
+    assert (progress["status"], progress["failed"]) == ("done", 2)
+    assert {e["reason"] for e in progress["errors"]} == {"not delivered to the LMS yet"}
 
 
 def test_a_unit_without_ags_releases_in_the_tool_and_reports_why_nothing_was_sent(stack, lms):

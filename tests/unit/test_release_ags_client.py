@@ -274,3 +274,20 @@ def test_backoff_grows_with_jitter_and_never_undercuts_retry_after():
 )
 def test_scores_url_keeps_the_line_items_query(lineitem, expected):
     assert scores_url(lineitem) == expected
+
+
+def test_a_platform_granting_fewer_scopes_costs_one_token_and_refuses_clearly(tool_key, lms):
+    service, base = lms
+    service.grantable = {SCOPE_SCORE}  # asked for score + lineitem, granted score only
+    client = make_client(tool_key, base)
+    url = line_item(service, base)
+    for n in range(5):
+        client.post_score(url, score(f"u{n}"))
+    with pytest.raises(PermanentAgsError, match="did not grant the tool the scope"):
+        client.create_line_item(
+            service.lineitems_url(base, "ctx"),
+            label="x",
+            score_maximum=Decimal(1),
+            resource_link_id="rl-2",
+        )
+    assert service.token_requests == 1

@@ -158,3 +158,19 @@ def test_counts_come_from_the_grades_so_redelivery_cannot_double_them():
         "name": "Rita Refused",
         "reason": "HTTP 400: not enrolled",
     }
+
+
+def test_the_summary_email_has_counts_and_each_failure_in_text_and_html():
+    from coursebridge.grades.release_plan import ReleaseCounts, ReleaseFailure
+    from coursebridge.notify.release_email import release_summary
+
+    counts = ReleaseCounts(
+        sent=2, failed=1, unchanged=4, errors=[ReleaseFailure("a1", "<Ann>", "HTTP 400: nope")]
+    )
+    subject, text, html = release_summary("Essay <1>", counts, "rel_1")
+    assert subject == "Grades released: Essay <1> (2 sent, 1 failed)"
+    for line in ("Sent to the LMS gradebook: 2", "Failed: 1", "Unchanged (already in the LMS): 4"):
+        assert line in text
+    assert "- <Ann>: HTTP 400: nope" in text
+    assert "&lt;Ann&gt;: HTTP 400: nope" in html and "<Ann>" not in html  # escaped
+    assert "Essay &lt;1&gt;" in html

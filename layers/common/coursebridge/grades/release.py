@@ -45,16 +45,19 @@ logger = Logger(child=True)
 # on this receive the message is about to go to the DLQ, so the release is completed
 # with whatever is still unsent counted as failed. A unit test keeps the two equal.
 MAX_RECEIVE_COUNT = 5
+# A release bigger than one invocation continues in a new message; this bounds the chain
+# when the platform is so slow that no invocation gets through its share.
+MAX_CONTINUATIONS = 50
 
 
 class ReleaseIncomplete(Exception):
     """Some grades met only transient failures: the message must come back later."""
 
 
-def enqueue_release(release_id: str) -> None:
+def enqueue_release(release_id: str, continuation: int = 0) -> None:
     aws.client("sqs").send_message(
         QueueUrl=get_settings().release_queue_url,
-        MessageBody=json.dumps({"releaseId": release_id}),
+        MessageBody=json.dumps({"releaseId": release_id, "continuation": continuation}),
     )
 
 
@@ -64,7 +67,7 @@ def start_release(
     unit_id: str,
     *,
     store: ReleaseStore | None = None,
-    enqueue: Callable[[str], None] = enqueue_release,
+    enqueue: Callable[[str, int], None] = enqueue_release,
 ) -> str:
     """POST …/release: returns the new release id (202)."""
     store = store or ReleaseStore()
@@ -74,7 +77,7 @@ def start_release(
     release_id = new_id("rel")
     store.create_release(release_id, unit, session.account_id, session.email)
     marked = store.mark_released(unit_id, store.grades(unit_id), release_id)
-    enqueue(release_id)
+    enqueue(release_id, 0)
     logger.info("release started", extra={"releaseId": release_id, "marked": marked})
     return release_id
 
@@ -105,13 +108,14 @@ class Delivery:
     store: ReleaseStore = field(default_factory=ReleaseStore)
     client_factory: ClientFactory = default_client_factory
     mail_summary: Callable[[dict, UnitInfo, Any], None] | None = None
-    enqueue: Callable[[str], None] = enqueue_release
+    enqueue: Callable[[str, int], None] = enqueue_release
 
 
 def deliver_release(
     release_id: str,
     *,
     receive_count: int = 1,
+    continuation: int = 0,
     deadline: float | None = None,
     delivery: Delivery | None = None,
 ) -> None:
@@ -134,15 +138,15 @@ def deliver_release(
             store.mark_failed(
                 release["unitId"], grade, release_id, "the unit no longer exists", True
             )
-    if outcome.not_started:
-        delivery.enqueue(release_id)  # out of time: a fresh invocation continues
+    if outcome.not_started and continuation < MAX_CONTINUATIONS:
+        delivery.enqueue(release_id, continuation + 1)  # out of time: a new invocation goes on
         logger.info("release continues", extra={"releaseId": release_id, **outcome.summary()})
         return
-    last_try = receive_count >= MAX_RECEIVE_COUNT
+    last_try = receive_count >= MAX_RECEIVE_COUNT or continuation >= MAX_CONTINUATIONS
     if outcome.transient and not last_try:
         raise ReleaseIncomplete(f"{outcome.transient} grade(s) to retry")
     _complete(release, unit, store, delivery)
-    if outcome.transient:
+    if outcome.transient or outcome.not_started:
         raise ReleaseIncomplete(f"{outcome.transient} grade(s) undelivered: to the DLQ")
 
 

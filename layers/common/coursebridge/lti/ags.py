@@ -277,7 +277,7 @@ class AgsClient:
             raise PermanentAgsError(f"the LMS issued a {token_type} token, not Bearer", 200)
         expires_in = float(body.get("expires_in") or DEFAULT_EXPIRES_IN)
         granted = frozenset(str(body["scope"]).split()) if body.get("scope") else scopes
-        return AccessToken(str(value), granted, time.time() + expires_in)
+        return AccessToken(str(value), granted, time.time() + expires_in, scopes)
 
     # ------------------------------------------------------------ AGS calls
     def post_score(self, lineitem_url: str, score: Score) -> None:
@@ -365,6 +365,9 @@ class AgsClient:
         data = json.dumps(body).encode() if body is not None else None
         for attempt in range(self.retry.max_attempts):
             token = self.tokens.get(self.platform, self.scopes, rejected)
+            if not scopes <= token.scopes:
+                refused = ", ".join(sorted(scopes - token.scopes))
+                raise PermanentAgsError(f"the LMS did not grant the tool the scope {refused}")
             headers = {"Authorization": f"Bearer {token.value}"}
             if content_type:
                 headers["Content-Type"] = content_type

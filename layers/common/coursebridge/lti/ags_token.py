@@ -11,7 +11,7 @@ one caller asks the platform for a new one, so there is one token request per
 platform + client per expiry window, not one per score.
 
 Items (app table):
-  AGSTOKEN#<sha256(issuer, clientId)> / TOKEN   tokenCiphertext, scopes, expiresAt, ttl
+  AGSTOKEN#<sha256(issuer, clientId)> / TOKEN   tokenCiphertext, scopes, requested, expiresAt, ttl
   AGSTOKEN#<sha256(issuer, clientId)> / LEASE   leaseUntil, ttl (who is fetching right now)
 """
 
@@ -50,12 +50,16 @@ class AgsPlatform:
 @dataclass(frozen=True)
 class AccessToken:
     value: str
-    scopes: frozenset[str]
+    scopes: frozenset[str]  # what the platform granted
     expires_at: float  # epoch seconds
+    requested: frozenset[str] = frozenset()  # what we asked for (may be more than granted)
 
     def usable(self, scopes: frozenset[str], now: float) -> bool:
+        """Fresh enough, and either granted these scopes or already refused them (asking
+        again in the same window would only cost another token request)."""
         lifetime_left = self.expires_at - now
-        return scopes <= self.scopes and lifetime_left > REFRESH_MARGIN_SECONDS
+        covered = scopes <= (self.scopes | self.requested)
+        return covered and lifetime_left > REFRESH_MARGIN_SECONDS
 
 
 class TokenStore(Protocol):
@@ -107,7 +111,10 @@ class DynamoTokenStore:
             EncryptionContext=self._context(platform),
         )["Plaintext"]
         return AccessToken(
-            plaintext.decode(), frozenset(item.get("scopes") or ()), float(item["expiresAt"])
+            plaintext.decode(),
+            frozenset(item.get("scopes") or ()),
+            float(item["expiresAt"]),
+            frozenset(item.get("requested") or ()),
         )
 
     def save(self, platform: AgsPlatform, token: AccessToken) -> None:
@@ -125,6 +132,7 @@ class DynamoTokenStore:
                 "clientId": platform.client_id,
                 "tokenCiphertext": ciphertext,
                 "scopes": sorted(token.scopes),
+                "requested": sorted(token.requested),
                 "expiresAt": int(token.expires_at),
                 "ttl": int(token.expires_at) + 60,
             }

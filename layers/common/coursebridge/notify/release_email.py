@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from email.utils import formataddr
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from coursebridge import aws
 from coursebridge.grades.release_plan import ReleaseCounts
+from coursebridge.notify.mailer import Email, Mailer
 
 _HTML = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 _TEXT = Environment(autoescape=False)  # noqa: S701 - plain-text part, never rendered as HTML
@@ -66,12 +64,4 @@ def send_release_summary(
     *, sender: str, to: str, title: str, counts: ReleaseCounts, release_id: str
 ) -> None:
     subject, text, html = release_summary(title, counts, release_id)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = formataddr(("coursebridge", sender))
-    message["To"] = to
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    aws.client("ses").send_raw_email(
-        Source=sender, Destinations=[to], RawMessage={"Data": message.as_bytes()}
-    )
+    Mailer(sender=sender).send(Email(to=to, subject=subject, text=text, html=html))

@@ -12,8 +12,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.grades.release import release_progress, start_release
-from coursebridge.grades.release_plan import ReleaseError, ReleaseNotFound, UnitNotFound
-from coursebridge.web.authz import Forbidden, NotSignedIn, require_session, require_teacher
+from coursebridge.grades.release_plan import ReleaseError, ReleaseNotFound
+from coursebridge.web.authz import require_session, require_teacher, require_unit
+from coursebridge.web.errors import Conflict, NotFound
 from coursebridge.web.responses import json_response
 
 router = APIGatewayHttpRouter()
@@ -28,7 +29,7 @@ def _json(status: int, payload: object) -> Response:
 
 def _check_ids(*ids: str) -> None:
     if not all(_ID.match(value) for value in ids):
-        raise UnitNotFound("malformed id")
+        raise NotFound("no such class, unit or release")
 
 
 @router.post("/api/classes/<class_id>/units/<unit_id>/release")
@@ -36,7 +37,11 @@ def release_grades(class_id: str, unit_id: str) -> Response:
     session = require_session(router.current_event.raw_event)
     _check_ids(class_id, unit_id)
     require_teacher(session, class_id, write=True)
-    release_id = start_release(session, class_id, unit_id)
+    require_unit(class_id, unit_id)
+    try:
+        release_id = start_release(session, class_id, unit_id)
+    except ReleaseError as error:  # a grade kept changing under the release
+        raise Conflict(str(error)) from error
     return _json(202, {"releaseId": release_id})
 
 
@@ -44,26 +49,9 @@ def release_grades(class_id: str, unit_id: str) -> Response:
 def get_release(release_id: str) -> Response:
     session = require_session(router.current_event.raw_event)
     _check_ids(release_id)
-    progress = release_progress(release_id)
+    try:
+        progress = release_progress(release_id)
+    except ReleaseNotFound as error:
+        raise NotFound(str(error)) from error
     require_teacher(session, progress["classId"], write=True)
     return _json(200, progress)
-
-
-@router.exception_handler(NotSignedIn)
-def _not_signed_in(error: NotSignedIn) -> Response:
-    return _json(401, {"error": str(error)})
-
-
-@router.exception_handler(Forbidden)
-def _forbidden(error: Forbidden) -> Response:
-    return _json(403, {"error": str(error)})
-
-
-@router.exception_handler([UnitNotFound, ReleaseNotFound])
-def _not_found(error: ReleaseError) -> Response:
-    return _json(404, {"error": str(error)})
-
-
-@router.exception_handler(ReleaseError)
-def _conflict(error: ReleaseError) -> Response:
-    return _json(409, {"error": str(error)})

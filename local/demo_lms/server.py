@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import json
 import logging
 import threading
@@ -61,8 +60,11 @@ class DemoLms:
             if importlib.util.find_spec("local.demo_lms.ags") is None:
                 return None
             service = importlib.import_module("local.demo_lms.ags").AgsService
-            params = inspect.signature(service).parameters
-            self._ags = service(platform=self.platform) if "platform" in params else service()
+            self._ags = service(
+                self.platform.tool_jwks_url,
+                client_ids={self.platform.client_id},
+                base_url=self.base_url,
+            )
         return self._ags
 
     # ---------------------------------------------------------------- lifecycle

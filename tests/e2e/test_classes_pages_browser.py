@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, MENTOR, claims, launch, make_org
 from playwright.sync_api import expect, sync_playwright
+
+from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, claims, launch, make_org
 
 pytestmark = pytest.mark.e2e
 

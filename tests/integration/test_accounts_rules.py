@@ -109,6 +109,17 @@ def known_link_keeps_the_email_when_another_account_holds_it():
 
 
 @row
+def known_link_to_a_deleted_account_starts_over():
+    org = make_org()
+    first = resolve(launch("u1"), org)
+    users_table().delete_item(Key={"platform": "ACCOUNT", "userId": first.account.account_id})
+    users_table().delete_item(Key={"platform": "EMAIL", "userId": "ada@example.edu"})
+    second = resolve(launch("u1"), org)
+    assert second.account.account_id != first.account.account_id
+    assert link_target("u1") == second.account.account_id
+
+
+@row
 def known_link_from_another_org_joins_this_org():
     home, other = make_org("home"), make_org("other")
     first = resolve(launch("u1"), home)

@@ -6,7 +6,17 @@ Allowed cells must succeed (2xx/3xx), so the matrix cannot pass by refusing ever
 from __future__ import annotations
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, deep_linking, launch, make_org
+
+from tests.classroom import (
+    INSTRUCTOR,
+    LEARNER,
+    MENTOR,
+    Client,
+    claims,
+    deep_linking,
+    launch,
+    make_org,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -19,6 +29,7 @@ ROUTES = {
     "put-grade": ("PUT", API + "/grades/{s}", "json"),
     "csv": ("GET", API + "/grades.csv", None),
     "my-grade": ("GET", API + "/my-grade", None),
+    "release": ("POST", API + "/release", None),
     "unit-page": ("GET", APP, None),
     "grade-form": ("POST", APP + "/grades/{s}", "form"),
     "remap-form": ("POST", APP + "/remap", "form"),
@@ -31,6 +42,7 @@ ALLOWED = {
         "roster",
         "put-grade",
         "csv",
+        "release",
         "unit-page",
         "grade-form",
         "remap-form",

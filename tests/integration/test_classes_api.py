@@ -6,9 +6,9 @@ import csv
 import io
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
 
 from coursebridge.store.dynamo import app_table
+from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
 
 pytestmark = pytest.mark.integration
 
@@ -269,3 +269,22 @@ def test_unknown_ids_are_404_and_no_session_is_401(course):
     page = http.request("GET", f"/app/classes/{teacher.class_id}/units/{teacher.unit_id}")
     assert page.status_code == 401 and "text/html" in page.headers["content-type"]
     assert http.request("GET", _path(teacher, "/grades"), "forged.token").status_code == 401
+
+
+def test_over_long_or_odd_ids_are_404_not_500(course):
+    _, teacher, _, _, http = course
+    long_id = "x" * 3000
+    for path in (
+        f"/api/classes/{long_id}/units/{teacher.unit_id}/grades",
+        f"/api/classes/{teacher.class_id}/units/{long_id}/grades",
+        _path(teacher, f"/grades/{long_id}"),
+    ):
+        method = "PUT" if path.endswith(long_id) else "GET"
+        response = http.request(method, path, teacher.token, json={"score": 1})
+        assert response.status_code == 404, (path[:80], response.status_code)
+    remap = http.request(
+        "POST",
+        f"/app/classes/{teacher.class_id}/units/{teacher.unit_id}/remap",
+        data={"cb_session": teacher.token, "target_unit": long_id},
+    )
+    assert remap.status_code == 404

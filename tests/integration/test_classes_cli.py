@@ -6,11 +6,11 @@ import csv
 import io
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, claims, launch, make_org
 
 from coursebridge.cli import main
 from coursebridge.grades.grading import save_grade
 from coursebridge.store.classes import ClassStore
+from tests.classroom import INSTRUCTOR, LEARNER, claims, launch, make_org
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,12 @@ import re
 
 import jwt
 import pytest
-from classroom import INSTRUCTOR, LEARNER, Client, claims, deep_linking, launch, make_org
 
 from coursebridge.keyring import active_signing_key_id
 from coursebridge.signing import KmsSigner
 from coursebridge.store.classes import ClassStore
 from coursebridge.store.deep_links import DeepLinkStore
+from tests.classroom import INSTRUCTOR, LEARNER, Client, claims, deep_linking, launch, make_org
 
 pytestmark = pytest.mark.integration
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"

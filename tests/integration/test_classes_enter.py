@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, MENTOR, ags, claims, deep_linking, launch, make_org
 
 from coursebridge.classes.enter import CourseEntry, NotSetUp
 from coursebridge.store.classes import ClassStore
 from coursebridge.store.deep_links import DeepLinkStore
 from coursebridge.store.members import MemberStore
+from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, ags, claims, deep_linking, launch, make_org
 
 pytestmark = pytest.mark.integration
 

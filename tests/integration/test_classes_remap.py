@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from classroom import INSTRUCTOR, LEARNER, Client, claims, launch, make_org
 
 from coursebridge.classes.enter import NotSetUp
+from tests.classroom import INSTRUCTOR, LEARNER, Client, claims, launch, make_org
 
 pytestmark = pytest.mark.integration
 

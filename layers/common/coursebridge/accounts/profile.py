@@ -44,6 +44,10 @@ _ANONYMOUS_WORDS = [
 ]
 
 
+# Bidirectional overrides/isolates can make a name display as something else.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def clean_text(value: object, limit: int) -> str:
     """Printable text, whitespace collapsed, at most ``limit`` characters."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
@@ -51,7 +55,8 @@ def clean_text(value: object, limit: int) -> str:
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
         for ch in str(value)
-        if unicodedata.category(ch) != "Cs"  # lone surrogates cannot be stored
+        # lone surrogates cannot be stored; bidi controls can disguise a name
+        if unicodedata.category(ch) != "Cs" and ch not in _BIDI_CONTROLS
     )
     text = " ".join(text.split())
     return text[:limit].rstrip()

@@ -37,9 +37,10 @@ from coursebridge.accounts.roles import ClassRole, class_role
 from coursebridge.accounts.sync import plan_sync
 from coursebridge.accounts.verification import Verifications, actor_of
 from coursebridge.lti.claims import LaunchClaims
+from coursebridge.lti.errors import LaunchRejected
 from coursebridge.store.account_links import AccountChanges, AccountLinkStore
 from coursebridge.store.accounts import Account, AccountStore, EmailAlreadyClaimed
-from coursebridge.store.audit import AuditRecord, AuditStore
+from coursebridge.store.audit import AuditRecord
 from coursebridge.store.links import LinkStore, LmsLink
 from coursebridge.store.orgs import Org
 from coursebridge.store.transactions import AccountChanged, LinkAlreadyExists, WriteConflict
@@ -59,8 +60,18 @@ logger = Logger(child=True)
 MAX_ATTEMPTS = 12
 
 
-class AccountBusy(Exception):
-    """Writes kept colliding with simultaneous launches; the user may simply retry."""
+class AccountBusy(LaunchRejected):
+    """Writes kept colliding with simultaneous launches; the user may simply retry.
+
+    A LaunchRejected, so the launch handler's one error mapping shows it as a page.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "account",
+            "Too many sign-ins to this account at the same moment. Open the activity again.",
+            status=503,
+        )
 
 
 class _Retry(Exception):
@@ -73,14 +84,14 @@ def resolve_launch_account(
     accounts: AccountStore | None = None,
     *,
     verifications: Verifications | None = None,
-    audit: AuditStore | None = None,
     base_url: str | None = None,
 ) -> AccountOutcome:
     """The account for this launch (see the module docstring for the rules).
 
     ``base_url``: our public origin for the verification link (default: the origin of
-    the launch's ``target_link_uri``). Raises AccountBusy after repeated write
-    collisions and VerificationEmailFailed when SES refuses the email.
+    the launch's ``target_link_uri``, which launch validation holds to our own host).
+    Raises AccountBusy after repeated write collisions and VerificationEmailFailed when
+    SES refuses the email (both LaunchRejected: the launch shows a 503 page).
     """
     grant = class_role(claims.roles, claims.role_scope_mentor)
     if org.trial and grant.role == "STUDENT":
@@ -92,7 +103,6 @@ def resolve_launch_account(
         profile=LmsProfile.from_claims(claims, org),
         accounts=accounts or AccountStore(),
         verifications=verifications,
-        audit=audit or AuditStore(),
         base_url=base_url,
     )
     for attempt in range(MAX_ATTEMPTS):
@@ -100,7 +110,7 @@ def resolve_launch_account(
             return resolver.resolve()
         except (_Retry, WriteConflict, LinkAlreadyExists):
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 5)))
-    raise AccountBusy("too many simultaneous changes to this account")
+    raise AccountBusy()
 
 
 @dataclass
@@ -111,7 +121,6 @@ class _Resolver:
     profile: LmsProfile
     accounts: AccountStore
     verifications: Verifications | None
-    audit: AuditStore
     base_url: str | None
     links: LinkStore = field(default_factory=LinkStore)
 
@@ -182,7 +191,7 @@ class _Resolver:
         if not records and not plan.refresh_link:
             return self._entered(account)
         try:
-            self.writes.update_on_launch(plan.link, plan.changes, records, plan.refresh_link)
+            self.writes.update_on_launch(plan.link, plan.changes, records, link.version)
         except EmailAlreadyClaimed:
             raise _Retry() from None  # taken meanwhile: the next attempt keeps the old email
         except AccountChanged:
@@ -240,9 +249,14 @@ class _Resolver:
             else None,
         )
         record = self._record(action, account.account_id, matched=matched)
-        self.writes.link_account(
-            self._new_link(account.account_id), changes, [record], only_unlinked_csv=only_csv
-        )
+        try:
+            self.writes.link_account(
+                self._new_link(account.account_id), changes, [record], only_unlinked_csv=only_csv
+            )
+        except AccountChanged:
+            if only_csv:
+                raise  # linked by someone else meanwhile: the caller creates a new account
+            raise _Retry() from None
         account.orgs.add(self.org.org_id)
         account.is_teacher = account.is_teacher or changes.make_teacher
         account.student_id = changes.student_id or account.student_id

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from coursebridge.accounts.outcomes import VerificationRequired
 from coursebridge.lti.claims import LaunchClaims
+from coursebridge.lti.errors import LaunchRejected
 from coursebridge.notify.mailer import Mailer, SendsEmail
 from coursebridge.notify.verification_email import verification_email
 from coursebridge.sessions import _SecretCache
@@ -67,11 +68,19 @@ def expired_link() -> VerificationFailed:
     )
 
 
-class VerificationEmailFailed(Exception):
-    """SES did not take the verification email; nothing was kept, the user may retry."""
+class VerificationEmailFailed(LaunchRejected):
+    """SES did not take the verification email; nothing was kept, the user may retry.
+
+    A LaunchRejected, so the launch handler's one error mapping shows it as a page.
+    """
 
     def __init__(self, email: str) -> None:
-        super().__init__(f"the verification email to {email} could not be sent")
+        super().__init__(
+            "verification-email",
+            f"We could not send the verification email to {email}. Open the activity "
+            "again in a few minutes.",
+            status=503,
+        )
         self.email = email
 
 

@@ -216,8 +216,10 @@ class _Entry:
         )
 
 
-def _no_line_item_lookup(_: LaunchClaims) -> Decimal | None:
-    return None
+def _line_item_from_lms(claims: LaunchClaims) -> Decimal | None:
+    from coursebridge.classes.line_item import line_item_max_from_lms  # AGS client: lazy
+
+    return line_item_max_from_lms(claims)
 
 
 def enter_course(
@@ -230,12 +232,12 @@ def enter_course(
 ) -> CourseEntry | NotSetUp:
     """Map the launch to a class (and unit) and enroll the user.
 
-    ``line_item_max``: reads the AGS line item's ``scoreMaximum`` (an AGS GET with a
-    service token) for a new unit whose launch names a line item; by default only
-    the launch's own custom parameters are used.
+    ``line_item_max``: reads the AGS line item's ``scoreMaximum`` for a new unit whose
+    launch names a line item and gives no ``custom.max_score`` (default: one AGS GET
+    with a service token, classes/line_item.py).
     """
     entry = _Entry(
-        claims, entered, org, store or ClassStore(), line_item_max or _no_line_item_lookup
+        claims, entered, org, store or ClassStore(), line_item_max or _line_item_from_lms
     )
     class_id = entry.course()
     if class_id is None:

@@ -317,6 +317,18 @@ class AgsClient:
         ]
         return str(matching[0]["id"]) if matching else None
 
+    def get_line_item(self, lineitem_url: str) -> dict[str, Any]:
+        """One line item (its ``scoreMaximum``, ``label``…), for the classes issue."""
+        scope = SCOPE_LINEITEM if SCOPE_LINEITEM in self.scopes else SCOPE_LINEITEM_READONLY
+        response = self._call("GET", lineitem_url, frozenset({scope}), accept=LINEITEM_MEDIA_TYPE)
+        try:
+            item = response.json()
+        except ValueError:
+            raise PermanentAgsError("the LMS line item answer is not JSON") from None
+        if not isinstance(item, dict):
+            raise PermanentAgsError("the LMS line item answer is not an object")
+        return item
+
     def create_line_item(
         self, lineitems_url: str, *, label: str, score_maximum: Decimal, resource_link_id: str
     ) -> str:

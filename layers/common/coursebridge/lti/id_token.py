@@ -48,13 +48,13 @@ def _registration(claims: dict) -> PlatformRegistration:
         client_id = azp
     else:
         client_id = audiences[0]
-        if azp is not None and azp != client_id:
-            raise LaunchRejected("azp", "azp does not match the aud (our client_id)")
     registration = find_registration(issuer, client_id)
     if registration is None:
         raise LaunchRejected(
             "aud", f"the audience {client_id!r} is not a client_id registered for this issuer"
         )
+    if azp is not None and azp != client_id:
+        raise LaunchRejected("azp", "azp is not our client_id")
     return registration
 
 

@@ -18,7 +18,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from coursebridge.lti.errors import LaunchRejected
 
-REFETCH_INTERVAL_SECONDS = 30.0
+REFETCH_INTERVAL_SECONDS = 5.0
 MAX_AGE_SECONDS = 24 * 3600.0
 FETCH_TIMEOUT_SECONDS = 5.0
 MAX_JWKS_BYTES = 256 * 1024

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coursebridge.accounts.resolve import (
+    AccountBusy,
     Entered,
     TrialBlocked,
     VerificationRequired,
@@ -47,7 +48,12 @@ def sign_in(launch: ValidLaunch) -> SignedIn | OutcomePage:
     org = org_for(launch.registration.org_id)
     if org is None:
         raise LaunchRejected("org", "this platform's organization no longer exists", status=403)
-    outcome = resolve_launch_account(claims, org)
+    try:
+        outcome = resolve_launch_account(claims, org)
+    except AccountBusy:
+        raise LaunchRejected(
+            "busy", "your account is being updated by another launch: please try again", status=409
+        ) from None
     if isinstance(outcome, TrialBlocked):
         return OutcomePage(
             403,

@@ -148,28 +148,40 @@ def _email_move(account_id: str, changes: AccountChanges) -> list[dict]:
     return actions
 
 
-def _link_refresh(link: LmsLink, now: int) -> dict:
-    """Record what the LMS said this time on the link (only if it still points here)."""
+def _link_refresh(link: LmsLink, seen_version: int, now: int) -> dict:
+    """Record what the LMS said this time on the link, if nobody did since we read it.
+
+    The version check serialises simultaneous launches of one user: one copies the
+    change (and writes its audit record), the others re-read and find nothing to do.
+    """
     values: dict[str, Any] = {
         ":account": link.account_id,
         ":given": link.lms_given_name,
         ":family": link.lms_family_name,
         ":name": link.lms_name,
         ":now": now,
+        ":seen": seen_version,
+        ":next": seen_version + 1,
     }
     expression = "SET lmsGivenName = :given, lmsFamilyName = :family, lmsName = :name, "
-    expression += "updatedAt = :now"
+    expression += "updatedAt = :now, version = :next"
     if link.lms_email:
         values[":email"] = link.lms_email
         expression += ", lmsEmail = :email"
     else:
         expression += " REMOVE lmsEmail"
+    condition = "accountId = :account AND "
+    condition += (
+        "(version = :seen OR attribute_not_exists(version))"
+        if seen_version == 0
+        else ("version = :seen")
+    )
     return {
         "Update": {
             "TableName": get_settings().users_table,
             "Key": link.key,
             "UpdateExpression": expression,
-            "ConditionExpression": "accountId = :account",
+            "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }
     }
@@ -217,18 +229,19 @@ class AccountLinkStore:
         link: LmsLink,
         changes: AccountChanges,
         records: list[AuditRecord],
-        refresh_link: bool,
+        seen_version: int,
     ) -> None:
-        """Copy changes onto the linked account (and what the LMS said onto the link).
+        """Copy changes onto the linked account and what the LMS said onto the link.
 
-        Raises EmailAlreadyClaimed (nothing written), AccountChanged or WriteConflict.
+        ``seen_version``: the link's version when it was read. Raises
+        EmailAlreadyClaimed (nothing written), LinkAlreadyExists (the link changed
+        meanwhile: re-read), AccountChanged or WriteConflict.
         """
         now = now_epoch()
         actions = [
             _account_update(link.account_id, changes, now),
             *_email_move(link.account_id, changes),
+            _link_refresh(link, seen_version, now),
+            *(r.put_action() for r in records),
         ]
-        if refresh_link:
-            actions.append(_link_refresh(link, now))
-        actions.extend(r.put_action() for r in records)
         transact(actions)

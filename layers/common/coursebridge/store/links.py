@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from coursebridge.store.dynamo import now_epoch, users_table
+from coursebridge.store.dynamo import is_conditional_failure, now_epoch, users_table
 
 MAX_KEY_BYTES = 1000  # DynamoDB sort keys hold 1024 bytes
 
@@ -41,6 +42,7 @@ class LmsLink(BaseModel):
     lms_given_name: str = ""
     lms_family_name: str = ""
     lms_name: str = ""
+    version: int = 0  # +1 at every refresh: concurrent launches copy a change once
     created_at: int = Field(default_factory=now_epoch)
     updated_at: int = Field(default_factory=now_epoch)
 
@@ -59,6 +61,7 @@ class LmsLink(BaseModel):
             "lmsGivenName": self.lms_given_name,
             "lmsFamilyName": self.lms_family_name,
             "lmsName": self.lms_name,
+            "version": self.version,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         }
@@ -78,6 +81,7 @@ class LmsLink(BaseModel):
             lms_given_name=item.get("lmsGivenName", ""),
             lms_family_name=item.get("lmsFamilyName", ""),
             lms_name=item.get("lmsName", ""),
+            version=int(item.get("version", 0)),
             created_at=int(item.get("createdAt", 0)),
             updated_at=int(item.get("updatedAt", 0)),
         )
@@ -110,8 +114,12 @@ class LinkStore:
 
     def delete_dangling(self, link: LmsLink) -> None:
         """Remove a link whose account no longer exists (only if it still points there)."""
-        users_table().delete_item(
-            Key=link.key,
-            ConditionExpression="accountId = :account",
-            ExpressionAttributeValues={":account": link.account_id},
-        )
+        try:
+            users_table().delete_item(
+                Key=link.key,
+                ConditionExpression="accountId = :account",
+                ExpressionAttributeValues={":account": link.account_id},
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise

@@ -16,6 +16,7 @@ from coursebridge.web.authz import (
     require_student,
     require_teacher,
     require_unit,
+    require_valid_id,
 )
 from coursebridge.web.http import json_body, json_ok
 
@@ -41,6 +42,7 @@ def put_grade(classId: str, unitId: str, accountId: str) -> Response:
     session = require_session(router.current_event.raw_event)
     require_teacher(session, classId, write=True)
     unit = require_unit(classId, unitId)
+    require_valid_id(accountId, "student")
     grade = save_grade(unit, accountId, json_body(router.current_event), session.account_id)
     return json_ok(
         {

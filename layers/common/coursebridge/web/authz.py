@@ -9,6 +9,8 @@ a teacher even where the same person also teaches.
 
 from __future__ import annotations
 
+import re
+
 from coursebridge.sessions import Session, session_from_event
 from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
 from coursebridge.store.members import Member, MemberStore
@@ -26,7 +28,18 @@ __all__ = [
     "require_student",
     "require_teacher",
     "require_unit",
+    "require_valid_id",
 ]
+
+# Our ids (cls_/unt_/acc_ + hex) — anything else is unknown, and never reaches DynamoDB
+# (an over-long key would be a ValidationException, i.e. a 500).
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+def require_valid_id(value: str, what: str) -> str:
+    if not _ID.match(value):
+        raise NotFound(f"no {what} {value[:40]!r}")
+    return value
 
 
 def require_session(event: dict) -> Session:
@@ -37,6 +50,7 @@ def require_session(event: dict) -> Session:
 
 
 def require_class(session: Session, class_id: str) -> ClassRecord:
+    require_valid_id(class_id, "class")
     found = ClassStore().get_class(class_id)
     if found is None:
         raise NotFound(f"no class {class_id}")
@@ -46,6 +60,7 @@ def require_class(session: Session, class_id: str) -> ClassRecord:
 
 
 def require_unit(class_id: str, unit_id: str) -> UnitRecord:
+    require_valid_id(unit_id, "unit")
     unit = ClassStore().get_unit(unit_id)
     if unit is None or unit.class_id != class_id:
         raise NotFound(f"no unit {unit_id} in class {class_id}")

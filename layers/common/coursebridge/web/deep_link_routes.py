@@ -22,7 +22,7 @@ from coursebridge.keyring import active_signing_key_id
 from coursebridge.signing import KmsSigner
 from coursebridge.store.classes import ClassStore, UnitRecord
 from coursebridge.store.deep_links import DeepLinkStore, PendingDeepLink
-from coursebridge.web.authz import require_class, require_teacher
+from coursebridge.web.authz import require_class, require_teacher, require_valid_id
 from coursebridge.web.errors import BadRequest, Conflict, NotFound
 from coursebridge.web.http import body_text, page
 from coursebridge.web.page_routes import page_session, posted_session
@@ -115,7 +115,7 @@ def choose(classId: str) -> Response:
             if unit_id == NEW_UNIT:
                 units.append(_new_unit(classId, cls.org_id, form))
                 continue
-            unit = store.get_unit(unit_id)
+            unit = store.get_unit(require_valid_id(unit_id, "unit"))
             if unit is None or unit.class_id != classId:
                 raise BadRequest(f"unit {unit_id} is not a unit of this class")
             units.append(unit)

@@ -31,6 +31,7 @@ from coursebridge.web.authz import (
     require_session,
     require_teacher,
     require_unit,
+    require_valid_id,
 )
 from coursebridge.web.errors import BadRequest, NotSignedIn
 from coursebridge.web.http import form_body, page, see_other, with_token
@@ -127,6 +128,7 @@ def grade_form(classId: str, unitId: str, accountId: str) -> Response:
     member = require_teacher(session, classId, write=True)
     cls = require_class(session, classId)
     unit = require_unit(classId, unitId)
+    require_valid_id(accountId, "student")
     try:
         save_grade(unit, accountId, form, session.account_id)
     except GradeInvalid as error:  # show the form again with what was typed
@@ -145,10 +147,12 @@ def remap_form(classId: str, unitId: str) -> Response:
     require_teacher(session, classId, write=True)
     unit = require_unit(classId, unitId)
     if form.get("target_unit"):
-        target = remap_activity(unit, form["target_unit"])
+        target = remap_activity(unit, require_valid_id(form["target_unit"], "unit"))
         return see_other(with_token(f"/app/classes/{classId}/units/{target}", token, remapped="1"))
     if form.get("target_class"):
-        target_class = remap_course(unit, form["target_class"], session.account_id)
+        target_class = remap_course(
+            unit, require_valid_id(form["target_class"], "class"), session.account_id
+        )
         title = ClassStore().get_class(target_class)
         return page(
             200,

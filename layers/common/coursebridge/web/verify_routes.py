@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.accounts.confirm import Confirmations, VerifiedLaunch
+from coursebridge.accounts.resolve import AccountBusy
 from coursebridge.accounts.verification import VerificationFailed
 from coursebridge.classes.enter import CourseEntry, enter_course
 from coursebridge.sessions import Session, encode_session, session_cookie
@@ -34,12 +35,14 @@ def _response(shape: dict) -> Response:
     )
 
 
-def landing_url(entry: CourseEntry, token: str) -> str:
-    """Where a launch lands: the unit, or the deep-linking picker when there is no unit."""
-    page = f"units/{quote(entry.unit_id, safe='')}" if entry.unit_id else "deep-link"
-    return (
-        f"/app/classes/{quote(entry.class_id, safe='')}/{page}?cb_session={quote(token, safe='')}"
-    )
+def landing_url(verified: VerifiedLaunch, entry: CourseEntry, token: str) -> str:
+    """Where the launch lands (as lti/sign_in.py): the unit, or the deep-linking picker."""
+    class_path = f"/app/classes/{quote(entry.class_id, safe='')}"
+    if verified.claims.message_type == "LtiDeepLinkingRequest" or entry.unit_id is None:
+        page = "deep-link"
+    else:
+        page = f"units/{quote(entry.unit_id, safe='')}"
+    return f"{class_path}/{page}?cb_session={quote(token, safe='')}"
 
 
 def start_session(verified: VerifiedLaunch, entry: CourseEntry) -> Session:
@@ -67,6 +70,8 @@ def verify() -> Response:
         verified = Confirmations().confirm(token)
     except VerificationFailed as failure:
         return _response(responses.error_page(failure.status, failure.title, failure.message))
+    except AccountBusy as busy:
+        return _response(responses.error_page(busy.status, "Busy", busy.message))
     entry = enter_course(verified.claims, verified.entered, verified.org)
     if not isinstance(entry, CourseEntry):
         return _response(
@@ -80,6 +85,6 @@ def verify() -> Response:
     session_token = encode_session(start_session(verified, entry))
     return _response(
         responses.redirect(
-            landing_url(entry, session_token), cookies=[session_cookie(session_token)]
+            landing_url(verified, entry, session_token), cookies=[session_cookie(session_token)]
         )
     )

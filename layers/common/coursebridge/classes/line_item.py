@@ -1,0 +1,54 @@
+"""The maximum score of a new unit from the launch's AGS line item (SPEC §4).
+
+Asked once, when a launch that names a line item creates a unit; one quick try
+(short deadline, no retries): a slow or refusing LMS leaves the unit without a
+maximum score — the teacher sets it when grading — and never fails the launch.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal, InvalidOperation
+
+from aws_lambda_powertools import Logger
+
+from coursebridge.keyring import active_signing_key_id
+from coursebridge.lti.ags import (
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READONLY,
+    AgsClient,
+    AgsError,
+    RetryPolicy,
+)
+from coursebridge.lti.ags_token import AgsPlatform
+from coursebridge.lti.claims import LaunchClaims
+from coursebridge.signing import KmsSigner
+from coursebridge.store.platforms import PlatformStore
+
+logger = Logger(child=True)
+DEADLINE_SECONDS = 3.0
+
+
+def line_item_max_from_lms(claims: LaunchClaims) -> Decimal | None:
+    ags = claims.ags
+    if ags is None or not ags.lineitem:
+        return None
+    if not {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY} & set(ags.scope):
+        return None
+    registration = PlatformStore().get(claims.issuer, claims.client_id)
+    if registration is None:
+        return None
+    client = AgsClient(
+        platform=AgsPlatform(claims.issuer, claims.client_id, str(registration.auth_token_url)),
+        scopes=frozenset(ags.scope),
+        sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
+        retry=RetryPolicy(max_attempts=1),
+        deadline=time.monotonic() + DEADLINE_SECONDS,
+    )
+    try:
+        raw = client.get_line_item(ags.lineitem).get("scoreMaximum")
+        value = Decimal(str(raw)) if raw is not None else None
+    except (AgsError, InvalidOperation) as error:
+        logger.info("line item not readable", extra={"reason": str(error)})
+        return None
+    return value if value is not None and value.is_finite() and value > 0 else None

@@ -1,0 +1,79 @@
+"""SPEC §3 role table: every spelling of every LTI role → class role."""
+
+from __future__ import annotations
+
+import pytest
+
+from coursebridge.accounts.roles import ClassRole, class_role, parse_role
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+TEACHER = ClassRole("TEACHER")
+STUDENT = ClassRole("STUDENT")
+MENTOR = ClassRole("TEACHER", read_only=True)
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        # full membership URIs
+        ([f"{LIS}membership#Instructor"], TEACHER),
+        ([f"{LIS}membership#Administrator"], TEACHER),
+        ([f"{LIS}membership#ContentDeveloper"], TEACHER),
+        ([f"{LIS}membership/Instructor#TeachingAssistant"], TEACHER),
+        ([f"{LIS}membership/Instructor#TeachingAssistantSection"], TEACHER),
+        ([f"{LIS}membership/Learner#TeachingAssistant"], TEACHER),
+        ([f"{LIS}membership#Mentor"], MENTOR),
+        ([f"{LIS}membership/Mentor#Advisor"], MENTOR),
+        ([f"{LIS}membership#Learner"], STUDENT),
+        ([f"{LIS}membership/Learner#NonCreditLearner"], STUDENT),
+        ([f"{LIS}membership#Member"], STUDENT),
+        # short names
+        (["Instructor"], TEACHER),
+        (["Administrator"], TEACHER),
+        (["ContentDeveloper"], TEACHER),
+        (["TeachingAssistant"], TEACHER),
+        (["Instructor#TeachingAssistant"], TEACHER),
+        (["Mentor"], MENTOR),
+        (["Learner"], STUDENT),
+        ([" instructor "], TEACHER),
+        # institution vocabulary decides only without a context role
+        ([f"{LIS}institution/person#Instructor"], TEACHER),
+        ([f"{LIS}institution/person#Faculty"], TEACHER),
+        ([f"{LIS}institution/person#Administrator"], TEACHER),
+        ([f"{LIS}institution/person#Mentor"], MENTOR),
+        ([f"{LIS}institution/person#Student"], STUDENT),
+        ([f"{LIS}institution/person#Instructor", f"{LIS}membership#Learner"], STUDENT),
+        # LTI 1.1 URNs
+        (["urn:lti:role:ims/lis/Instructor"], TEACHER),
+        (["urn:lti:role:ims/lis/Instructor/TeachingAssistant"], TEACHER),
+        (["urn:lti:role:ims/lis/TeachingAssistant"], TEACHER),
+        (["urn:lti:instrole:ims/lis/Faculty"], TEACHER),
+        (["urn:lti:role:ims/lis/Learner"], STUDENT),
+        # system roles never decide; unknown and empty roles are students
+        ([f"{LIS}system/person#Administrator"], STUDENT),
+        ([f"{LIS}system/person#SysAdmin", f"{LIS}membership#Learner"], STUDENT),
+        ([], STUDENT),
+        ([""], STUDENT),
+        (["https://example.com/roles#Wizard"], STUDENT),
+        ([f"{LIS}membership#"], STUDENT),
+        # precedence: a full teacher role beats mentor beats learner
+        ([f"{LIS}membership#Mentor", f"{LIS}membership#Instructor"], TEACHER),
+        ([f"{LIS}membership#Learner", f"{LIS}membership#Mentor"], MENTOR),
+    ],
+)
+def test_class_role(roles, expected):
+    assert class_role(roles) == expected
+
+
+def test_mentor_scope_limits_to_the_listed_students():
+    grant = class_role(["Mentor"], [" s1 ", "s2", "s1", ""])
+    assert grant == ClassRole("TEACHER", read_only=True, mentee_subs=("s1", "s2"))
+
+
+def test_role_scope_mentor_does_not_limit_a_full_teacher():
+    assert class_role(["Instructor", "Mentor"], ["s1"]).mentee_subs is None
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "urn:other:x", f"{LIS}other#Instructor"])
+def test_unreadable_roles_parse_to_none(raw):
+    assert parse_role(raw) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from coursebridge.grades.release_sender import (
     send_scores,
 )
 from coursebridge.grades.release_store import ReleaseStore
-from coursebridge.lti.ags import AgsError, PermanentAgsError
+from coursebridge.lti.ags import AgsClient, AgsError, PermanentAgsError
 from coursebridge.sessions import Session
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import new_id
@@ -128,16 +129,19 @@ def deliver_release(
         return
     store.set_running(release_id)
     unit = store.unit(release["unitId"])
-    grades = store.grades(release["unitId"])
-    plan = plan_sends(grades, release_id)
-    outcome = SendOutcome()
-    if plan.to_send and unit is not None:
-        outcome = _send(unit, grades, plan.to_send, release_id, deadline, delivery)
-    elif plan.to_send:  # the unit was deleted: nothing can be sent
-        for grade in plan.to_send:
-            store.mark_failed(
-                release["unitId"], grade, release_id, "the unit no longer exists", True
-            )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the LMS client and its token are prepared while the grades are read
+        client = pool.submit(_ready_client, unit, deadline, delivery) if unit else None
+        grades = store.grades(release["unitId"])
+        plan = plan_sends(grades, release_id)
+        outcome = SendOutcome()
+        if plan.to_send and unit is not None and client is not None:
+            outcome = _send(unit, grades, plan.to_send, release_id, client, deadline, delivery)
+        elif plan.to_send:  # the unit was deleted: nothing can be sent
+            for grade in plan.to_send:
+                store.mark_failed(
+                    release["unitId"], grade, release_id, "the unit no longer exists", True
+                )
     if outcome.not_started and continuation < MAX_CONTINUATIONS:
         delivery.enqueue(release_id, continuation + 1)  # out of time: a new invocation goes on
         logger.info("release continues", extra={"releaseId": release_id, **outcome.summary()})
@@ -150,19 +154,26 @@ def deliver_release(
         raise ReleaseIncomplete(f"{outcome.transient} grade(s) undelivered: to the DLQ")
 
 
+def _ready_client(unit: UnitInfo, deadline: float | None, delivery: Delivery) -> AgsClient:
+    if not unit.has_ags:
+        raise PermanentAgsError("the LMS did not offer grade passback (AGS) for this activity")
+    client = delivery.client_factory(unit, deadline)
+    client.warm_up()
+    return client
+
+
 def _send(
     unit: UnitInfo,
     grades: list[GradeState],
     to_send: list[GradeState],
     release_id: str,
+    ready_client: Future[AgsClient],
     deadline: float | None,
     delivery: Delivery,
 ) -> SendOutcome:
     store = delivery.store
     try:
-        if not unit.has_ags:
-            raise PermanentAgsError("the LMS did not offer grade passback (AGS) for this activity")
-        client = delivery.client_factory(unit, deadline)
+        client = ready_client.result()
         lineitem = resolve_line_item(unit, client, store, grades)
     except AgsError as error:  # nothing can be sent: the same reason for every grade
         permanent = isinstance(error, PermanentAgsError)
@@ -180,8 +191,10 @@ def _complete(
     release: dict, unit: UnitInfo | None, store: ReleaseStore, delivery: Delivery
 ) -> None:
     release_id = release["releaseId"]
-    names = store.member_names(release["classId"])
-    counts = count_release(store.grades(release["unitId"]), release_id, names)
+    grades = store.grades(release["unitId"])
+    failing = [g.account_id for g in grades if g.needs_send]
+    names = store.member_names(release["classId"], failing) if failing else {}
+    counts = count_release(grades, release_id, names)
     store.finish(release_id, counts)
     logger.info(
         "release complete",

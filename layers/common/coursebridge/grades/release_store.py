@@ -110,17 +110,33 @@ class ReleaseStore:
         )
         return [GradeState.from_item(item) for item in items]
 
-    def member_names(self, class_id: str) -> dict[str, str]:
-        items = _query_all(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :member)",
-            ExpressionAttributeValues={":pk": f"CLASS#{class_id}", ":member": "MEMBER#"},
-            ProjectionExpression="sk, #n, email",
-            ExpressionAttributeNames={"#n": "name"},
-        )
-        return {
-            item["sk"].removeprefix("MEMBER#"): item.get("name") or item.get("email") or ""
-            for item in items
-        }
+    def member_names(self, class_id: str, account_ids: list[str]) -> dict[str, str]:
+        """Display names of these members (BatchGetItem, 100 keys a call)."""
+        names: dict[str, str] = {}
+        table = get_settings().app_table
+        client = dynamodb_client()
+        for start in range(0, len(account_ids), 100):
+            keys = [
+                {"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{account_id}"}
+                for account_id in account_ids[start : start + 100]
+            ]
+            request = {
+                table: {
+                    "Keys": keys,
+                    "ProjectionExpression": "sk, #n, email",
+                    "ExpressionAttributeNames": {"#n": "name"},
+                }
+            }
+            for _ in range(10):  # unprocessed keys come back under throttling
+                response = client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(table, []):
+                    account_id = item["sk"].removeprefix("MEMBER#")
+                    names[account_id] = item.get("name") or item.get("email") or ""
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(0.05)
+        return names
 
     def member(self, class_id: str, account_id: str) -> dict | None:
         return (

@@ -279,6 +279,11 @@ class AgsClient:
         granted = frozenset(str(body["scope"]).split()) if body.get("scope") else scopes
         return AccessToken(str(value), granted, time.time() + expires_in, scopes)
 
+    def warm_up(self) -> None:
+        """Get the access token now (from the cache or the platform), ahead of the calls."""
+        assert self.tokens is not None
+        self.tokens.get(self.platform, self.scopes)
+
     # ------------------------------------------------------------ AGS calls
     def post_score(self, lineitem_url: str, score: Score) -> None:
         self._call(

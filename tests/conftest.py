@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from local.demo_lms import DemoLms
 from local.environment import Ports
 from local.servers import free_port
 from local.stack import LocalStack
+from tests.lti_support import ToolClient, registered
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,17 @@ def stack(local_stack: LocalStack) -> LocalStack:
     """The running local stack, emptied for this test."""
     local_stack.reset()
     return local_stack
+
+
+@pytest.fixture(scope="module")
+def lms(local_stack: LocalStack) -> Iterator[DemoLms]:
+    """The demo LMS (an LTI 1.3 platform) on its own port, for one test module."""
+    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
+    yield lms
+    lms.stop()
+
+
+@pytest.fixture
+def tool(stack: LocalStack, lms: DemoLms) -> ToolClient:
+    """A clean stack with the demo LMS registered: an HTTP client that launches like it."""
+    return registered(stack, lms)

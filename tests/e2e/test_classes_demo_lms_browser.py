@@ -15,18 +15,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from coursebridge.classes.enter import UNIT_ID_PARAM
 from coursebridge.store.classes import ClassStore
-from local.demo_lms import DemoLms
-from local.servers import free_port
 from tests.lti_support import registered
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lms(local_stack):
-    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
-    yield lms
-    lms.stop()
 
 
 @pytest.fixture

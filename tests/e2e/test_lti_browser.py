@@ -21,19 +21,11 @@ from playwright.sync_api import Frame, Page, sync_playwright
 from coursebridge.lti.tool_config import forget_cached_config
 from local.demo_lms import DemoLms
 from local.demo_lms.setup import register_demo
-from local.servers import free_port
 
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 UNIT_PAGE = re.compile(r"/app/classes/[^/]+/units/[^/?]+\?cb_session=")
-
-
-@pytest.fixture(scope="module")
-def lms(local_stack):
-    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
-    yield lms
-    lms.stop()
 
 
 @pytest.fixture

@@ -17,26 +17,12 @@ import requests
 from coursebridge.sessions import Session, decode_session
 from coursebridge.store.accounts import AccountStore
 from coursebridge.store.orgs import Org, OrgStore
-from local.demo_lms import DemoLms
 from local.demo_lms.platform import PEOPLE
 from local.mail import sent_emails
-from local.servers import free_port
 from tests.integration.accounts_support import make_account, make_org
 from tests.lti_support import ToolClient, registered
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def lms(local_stack):
-    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
-    yield lms
-    lms.stop()
-
-
-@pytest.fixture
-def tool(stack, lms):
-    return registered(stack, lms)
 
 
 @pytest.fixture

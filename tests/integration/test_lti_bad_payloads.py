@@ -16,23 +16,10 @@ import pytest
 from coursebridge.lti.claims import CLAIM
 from coursebridge.sessions import COOKIE_NAME
 from coursebridge.store.dynamo import users_table
-from local.demo_lms import DemoLms, PlatformKeys
-from local.servers import free_port
-from tests.lti_support import LogCapture, Login, ToolClient, registered
+from local.demo_lms import PlatformKeys
+from tests.lti_support import LogCapture, Login, ToolClient
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def lms(local_stack):
-    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
-    yield lms
-    lms.stop()
-
-
-@pytest.fixture
-def tool(stack, lms):
-    return registered(stack, lms)
 
 
 @pytest.fixture

@@ -8,23 +8,9 @@ import pytest
 import requests
 
 from coursebridge.sessions import COOKIE_NAME, decode_session
-from local.demo_lms import DemoLms
-from local.servers import free_port
-from tests.lti_support import registered, set_cookies
+from tests.lti_support import set_cookies
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def lms(local_stack):
-    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
-    yield lms
-    lms.stop()
-
-
-@pytest.fixture
-def tool(stack, lms):
-    return registered(stack, lms)
 
 
 def test_teacher_launch_signs_in_and_redirects_to_the_unit(tool):

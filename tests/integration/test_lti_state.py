@@ -14,23 +14,8 @@ import pytest
 from coursebridge import aws
 from coursebridge.lti import jwks_cache as jwks_module
 from coursebridge.lti.jwks_cache import jwks_cache
-from local.demo_lms import DemoLms
-from local.servers import free_port
-from tests.lti_support import registered
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def lms(local_stack):
-    lms = DemoLms(free_port(), local_stack.ports.tool_url).start()
-    yield lms
-    lms.stop()
-
-
-@pytest.fixture
-def tool(stack, lms):
-    return registered(stack, lms)
 
 
 def test_concurrent_replays_of_one_launch_sign_in_exactly_once(tool):

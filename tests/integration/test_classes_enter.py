@@ -149,3 +149,23 @@ def test_student_launch_records_a_visit(stack):
     launch(claims("s-1", LEARNER), org)
     visit = MemberStore().visits(student.unit_id)[student.account_id]
     assert visit.launches == 2
+
+
+def test_changed_ags_details_reach_the_unit_after_unchanged_launches(stack):
+    """Unchanged launches skip the unit read (a digest on the activity map); a launch
+    whose LMS link details changed still updates the unit."""
+    org = make_org()
+    first = launch(claims("t-1", INSTRUCTOR, ags=ags()), org)
+    launch(claims("s-1", LEARNER, ags=ags()), org)  # same details: nothing to write
+    moved = "https://lms.example.edu/lineitems/99"
+    launch(claims("s-1", LEARNER, ags=ags(lineitem=moved)), org)
+    assert ClassStore().get_unit(first.unit_id).lineitem == moved
+
+
+def test_student_launch_enrolls_and_records_the_visit_in_one_request(stack):
+    org = make_org()
+    launch(claims("t-1", INSTRUCTOR), org)
+    student = launch(claims("s-1", LEARNER), org)
+    member = MemberStore().get(student.class_id, student.account_id)
+    assert member.role == "STUDENT"
+    assert MemberStore().visits(student.unit_id)[student.account_id].launches == 1

@@ -128,5 +128,8 @@ def test_warm_launch_dynamodb_calls_and_no_jwks_fetch(tool, capsys):
     assert jwks_cache.fetches == fetches
     lti_calls = counter.operations[:1]
     assert lti_calls == ["DeleteItem"]  # the LTI part: consume state + nonce, nothing else
+    # The whole warm launch (issue 5's budget): state, link + account, both maps in one
+    # batch, membership + visit in one transaction.
+    assert len(counter.operations) <= 5, counter.operations
     with capsys.disabled():
         print(f"\nwarm launch DynamoDB calls: {len(counter.operations)} {counter.operations}")

@@ -18,6 +18,8 @@ user with their role. Rules:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,16 +97,37 @@ class _Entry:
         self.store = store
         self.line_item_max = line_item_max
         self.may_create = org.auto_map or (entered.role == "TEACHER" and not entered.read_only)
+        self.course_key = self._course_key()
+        self.link_key = (
+            link_map_key(claims.issuer, claims.deployment_id, claims.resource_link_id)
+            if claims.message_type == "LtiResourceLinkRequest" and claims.resource_link_id
+            else None
+        )
+        self.maps = self._read_maps()
 
-    def course(self) -> str | None:
+    def _course_key(self) -> dict[str, str] | None:
         claims = self.claims
         context_key = claims.context_id or (
             f"link:{claims.resource_link_id}" if claims.resource_link_id else None
         )
         if context_key is None:
             return None
-        key = course_map_key(claims.issuer, claims.deployment_id, context_key)
-        found = self.store.mapped_target(key)
+        return course_map_key(claims.issuer, claims.deployment_id, context_key)
+
+    def _read_maps(self) -> dict[tuple[str, str], dict | None]:
+        """The course and activity maps as they are now, in one round trip."""
+        keys = [k for k in (self.course_key, self.link_key) if k is not None]
+        if not keys:
+            return {}
+        found = self.store.mapped_targets(keys)
+        return {(k["pk"], k["sk"]): item for k, item in zip(keys, found, strict=True)}
+
+    def course(self) -> str | None:
+        claims = self.claims
+        key = self.course_key
+        if key is None:
+            return None
+        found = self.maps[(key["pk"], key["sk"])]
         if found:
             return found["targetId"]
         if not self.may_create:
@@ -114,9 +137,9 @@ class _Entry:
 
     def unit(self, class_id: str) -> str | None:
         claims = self.claims
-        assert claims.resource_link_id is not None
-        key = link_map_key(claims.issuer, claims.deployment_id, claims.resource_link_id)
-        found = self.store.mapped_target(key)
+        assert self.link_key is not None
+        key = self.link_key
+        found = self.maps[(key["pk"], key["sk"])]
         if found and found.get("classId") == class_id:
             return found["targetId"]
         stale = found["targetId"] if found else None
@@ -172,17 +195,22 @@ class _Entry:
                     "agsScope": list(claims.ags.scope),
                 }
             )
+        signature = _link_signature(unit_id, values)
+        assert self.link_key is not None
+        seen = self.maps.get((self.link_key["pk"], self.link_key["sk"])) or {}
+        if seen.get("targetId") == unit_id and seen.get("linkSig") == signature:
+            return  # an ordinary launch: the unit already has these details, no read
         unit = self.store.get_unit(unit_id)
         if unit is None:
             return
         if unit.max_score is None:
             values["maxScore"] = max_score_from_claims(claims)
         current = unit.to_item()
-        if all(current.get(name) == value for name, value in values.items() if value is not None):
-            return  # nothing new: no write on an ordinary launch
-        self.store.update_unit_link(unit_id, values)
+        if any(current.get(name) != value for name, value in values.items() if value is not None):
+            self.store.update_unit_link(unit_id, values)
+        self.store.mark_link_recorded(self.link_key, signature)
 
-    def enroll(self, class_id: str) -> None:
+    def enroll(self, class_id: str, visit_unit_id: str | None = None) -> None:
         claims, entered = self.claims, self.entered
         MemberStore().enroll(
             Member(
@@ -195,7 +223,8 @@ class _Entry:
                 name=claims.name or entered.account.name,
                 email=claims.email or entered.account.email,
                 student_id=_student_id(claims, entered, self.org),
-            )
+            ),
+            visit_unit_id=visit_unit_id,
         )
 
     def remember_deep_link(self, class_id: str) -> None:
@@ -214,6 +243,12 @@ class _Entry:
                 expires_at=int(time.time()) + PENDING_SECONDS,
             )
         )
+
+
+def _link_signature(unit_id: str, values: dict) -> str:
+    """A digest of the LMS link/AGS details last written to a unit."""
+    canonical = json.dumps([unit_id, values], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 def _line_item_from_lms(claims: LaunchClaims) -> Decimal | None:
@@ -247,11 +282,10 @@ def enter_course(
         unit_id = entry.unit(class_id)
         if unit_id is None:
             return NotSetUp("activity")
-    entry.enroll(class_id)
+    student_visit = unit_id if unit_id is not None and entered.role == "STUDENT" else None
+    entry.enroll(class_id, visit_unit_id=student_visit)
     if unit_id is not None:
         entry.record_link(unit_id)
-        if entered.role == "STUDENT":
-            MemberStore().record_visit(unit_id, entered.account.account_id)
     if claims.message_type == "LtiDeepLinkingRequest" and claims.deep_linking is not None:
         entry.remember_deep_link(class_id)
     return CourseEntry(class_id, unit_id)

@@ -14,6 +14,7 @@ create one class; the loser reads the winner's map.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -165,6 +166,39 @@ class ClassStore:
 
     def mapped_target(self, key: dict[str, str]) -> dict[str, Any] | None:
         return app_table().get_item(Key=key, ConsistentRead=True).get("Item")
+
+    def mapped_targets(self, keys: list[dict[str, str]]) -> list[dict[str, Any] | None]:
+        """Several maps in one strongly consistent BatchGetItem: a launch reads its
+        course map and activity map together (one round trip instead of two)."""
+        table = get_settings().app_table
+        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        request: dict[str, Any] = {table: {"Keys": unique, "ConsistentRead": True}}
+        for attempt in range(8):
+            response = dynamodb_client().batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                found[(item["pk"], item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.02 * 2**attempt)  # throttled: back off, then ask for the rest
+        else:
+            raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+        return [found.get((k["pk"], k["sk"])) for k in keys]
+
+    def mark_link_recorded(self, map_key: dict[str, str], signature: str) -> None:
+        """Remember on the activity map which LMS link/AGS details the unit already has,
+        so the next launch with the same details needs no unit read."""
+        try:
+            app_table().update_item(
+                Key=map_key,
+                UpdateExpression="SET linkSig = :sig",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":sig": signature},
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
 
     # ------------------------------------------------------------ creation (races)
     def create_mapped(self, map_key: dict[str, str], record: ClassRecord | UnitRecord) -> str:

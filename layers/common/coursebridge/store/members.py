@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from coursebridge.sessions import Role
-from coursebridge.store.dynamo import app_table, now_epoch
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import app_table, dynamodb_client, now_epoch
 
 
 class Member(BaseModel):
@@ -61,34 +62,23 @@ def _query_all(**kwargs: Any) -> list[dict[str, Any]]:
 
 
 class MemberStore:
-    def enroll(self, member: Member) -> None:
-        """Create or update the membership; the role follows the latest launch."""
-        values: dict[str, Any] = {
-            "role": member.role,
-            "readOnly": member.read_only,
-            "updatedAt": now_epoch(),
-            "gsi1pk": f"ACCOUNT#{member.account_id}#CLASSES",
-            "gsi1sk": member.class_id,
-            "kind": "membership",
-            "name": member.name,
-            "sub": member.sub,
-            "issuer": member.issuer,
-            "email": member.email,
-            "studentId": member.student_id,
-        }
-        present = {k: v for k, v in values.items() if v is not None}
-        names = {f"#{k}": k for k in [*present, "createdAt"]}
-        sets = [f"#{k} = :{k}" for k in present]
-        sets.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
-        expression = "SET " + ", ".join(sets)
-        if member.email is None:  # the LMS stopped sending it: do not keep a stale one
-            expression += " REMOVE #email"
-            names["#email"] = "email"
-        app_table().update_item(
-            Key={"pk": f"CLASS#{member.class_id}", "sk": f"MEMBER#{member.account_id}"},
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={f":{k}": v for k, v in present.items()},
+    def enroll(self, member: Member, *, visit_unit_id: str | None = None) -> None:
+        """Create or update the membership; the role follows the latest launch.
+
+        With ``visit_unit_id`` the student's visit of that unit is recorded in the same
+        request (one TransactWriteItems instead of two UpdateItems).
+        """
+        enroll = _enroll_update(member)
+        if visit_unit_id is None:
+            app_table().update_item(**enroll)
+            return
+        table = get_settings().app_table
+        visit = _visit_update(visit_unit_id, member.account_id)
+        dynamodb_client().transact_write_items(
+            TransactItems=[
+                {"Update": {"TableName": table, **enroll}},
+                {"Update": {"TableName": table, **visit}},
+            ]
         )
 
     def get(self, class_id: str, account_id: str) -> Member | None:
@@ -120,12 +110,7 @@ class MemberStore:
         return [item["gsi1sk"] for item in items]
 
     def record_visit(self, unit_id: str, account_id: str) -> None:
-        app_table().update_item(
-            Key={"pk": f"UNIT#{unit_id}", "sk": f"VISIT#{account_id}"},
-            UpdateExpression="SET lastLaunchAt = :now, firstLaunchAt = "
-            "if_not_exists(firstLaunchAt, :now), kind = :kind ADD launches :one",
-            ExpressionAttributeValues={":now": now_epoch(), ":one": 1, ":kind": "visit"},
-        )
+        app_table().update_item(**_visit_update(unit_id, account_id))
 
     def visits(self, unit_id: str) -> dict[str, Visit]:
         items = _query_all(
@@ -143,3 +128,42 @@ class MemberStore:
                 launches=int(item.get("launches", 1)),
             )
         return visits
+
+
+def _enroll_update(member: Member) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "role": member.role,
+        "readOnly": member.read_only,
+        "updatedAt": now_epoch(),
+        "gsi1pk": f"ACCOUNT#{member.account_id}#CLASSES",
+        "gsi1sk": member.class_id,
+        "kind": "membership",
+        "name": member.name,
+        "sub": member.sub,
+        "issuer": member.issuer,
+        "email": member.email,
+        "studentId": member.student_id,
+    }
+    present = {k: v for k, v in values.items() if v is not None}
+    names = {f"#{k}": k for k in [*present, "createdAt"]}
+    sets = [f"#{k} = :{k}" for k in present]
+    sets.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
+    expression = "SET " + ", ".join(sets)
+    if member.email is None:  # the LMS stopped sending it: do not keep a stale one
+        expression += " REMOVE #email"
+        names["#email"] = "email"
+    return {
+        "Key": {"pk": f"CLASS#{member.class_id}", "sk": f"MEMBER#{member.account_id}"},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {f":{k}": v for k, v in present.items()},
+    }
+
+
+def _visit_update(unit_id: str, account_id: str) -> dict[str, Any]:
+    return {
+        "Key": {"pk": f"UNIT#{unit_id}", "sk": f"VISIT#{account_id}"},
+        "UpdateExpression": "SET lastLaunchAt = :now, firstLaunchAt = "
+        "if_not_exists(firstLaunchAt, :now), kind = :kind ADD launches :one",
+        "ExpressionAttributeValues": {":now": now_epoch(), ":one": 1, ":kind": "visit"},
+    }

@@ -147,3 +147,26 @@ def test_cell(world, role, route, where):
         assert response.status_code < 400, (role, route, where, response.text[:300])
     else:
         assert response.status_code == 403, (role, route, where, response.status_code)
+
+
+def test_a_cross_site_form_post_with_only_the_cookie_cannot_release_grades(stack):
+    """The session cookie is SameSite=None; a forged form post carrying it is refused."""
+    import requests
+
+    from coursebridge.sessions import COOKIE_NAME
+
+    org = make_org()
+    teacher = launch(claims("t-1", INSTRUCTOR), org)
+    token = teacher.token
+    url = f"{stack.ports.tool_url}/api/classes/{teacher.class_id}/units/{teacher.unit_id}/release"
+    forged = requests.post(
+        url,
+        data={"x": "1"},
+        headers={"cookie": f"{COOKIE_NAME}={token}"},
+        timeout=10,
+    )
+    assert forged.status_code == 403
+    assert "Bearer" in forged.json()["error"]
+    # The page's own request (Bearer) is accepted.
+    accepted = requests.post(url, headers={"authorization": f"Bearer {token}"}, timeout=10)
+    assert accepted.status_code == 202

@@ -42,11 +42,32 @@ def require_valid_id(value: str, what: str) -> str:
     return value
 
 
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 def require_session(event: dict) -> Session:
     session = session_from_event(event)
     if session is None:
         raise NotSignedIn("your session is missing or expired: launch the activity again")
+    _refuse_cross_site_cookie_write(event)
     return session
+
+
+def _refuse_cross_site_cookie_write(event: dict) -> None:
+    """CSRF: the session cookie is SameSite=None (it must work in the LMS iframe), so a
+    change authorised by the cookie alone must be a request another site cannot forge
+    without a CORS preflight: JSON. The pages send ``Authorization: Bearer``."""
+    method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()
+    if method not in _UNSAFE_METHODS:
+        return
+    headers = event.get("headers") or {}
+    if headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise Forbidden(
+            "changes need the session as 'Authorization: Bearer <token>' or a JSON request"
+        )
 
 
 def require_class(session: Session, class_id: str) -> ClassRecord:

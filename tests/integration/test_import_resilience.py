@@ -131,6 +131,7 @@ def test_a_crash_half_way_resumes_without_losing_or_duplicating_a_row(stack, mon
 
 
 def test_a_long_import_hands_over_to_a_new_invocation(stack, monkeypatch):
+    monkeypatch.setattr(run, "BATCH_ROWS", 100)
     admin = make_admin()
     mail_count(stack)
     uploaded = upload(stack, admin, rows(*user_lines(230)))

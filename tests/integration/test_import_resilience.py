@@ -131,6 +131,7 @@ def test_a_crash_half_way_resumes_without_losing_or_duplicating_a_row(stack, mon
 
 
 def test_a_long_import_hands_over_to_a_new_invocation(stack, monkeypatch):
+    monkeypatch.setattr(run, "BATCH_ROWS", 100)
     admin = make_admin()
     mail_count(stack)
     uploaded = upload(stack, admin, rows(*user_lines(230)))
@@ -214,3 +215,29 @@ def test_row_level_write_conflict_falls_back_to_one_transaction_per_row(stack, m
     report, _ = read_report(stack, job)
     assert report["errors"][0]["row"] == 3 and report["errors"][0]["field"] == "email"
     assert aws.client("s3")  # the stack is still healthy
+
+
+def test_a_conflict_in_one_of_several_concurrent_transactions_fails_that_row_alone(
+    stack, monkeypatch
+):
+    """120 new rows = 4 transactions sent together; a claim raced away in the third fails
+    only its row, and every other row of every transaction is written."""
+    admin = make_admin()
+    mail_count(stack)
+    from coursebridge.imports.apply import AccountBatches
+    from coursebridge.store.accounts import Account, AccountStore
+
+    real_lookup = AccountBatches.lookup
+
+    def racing_lookup(self, valid_rows):
+        found = real_lookup(self, valid_rows)
+        AccountStore().create(Account(email="user80@example.com"))  # wins the race
+        return found
+
+    monkeypatch.setattr(AccountBatches, "lookup", racing_lookup)
+    job = run_until_done(stack, upload(stack, admin, rows(*user_lines(120))))
+    assert job.counts == {"created": 119, "updated": 0, "unchanged": 0, "failed": 1}
+    report, _ = read_report(stack, job)
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(82, "email")]
+    assert count_accounts() == 1 + 1 + 119
+    assert account_by_email("user119@example.com") is not None

@@ -197,3 +197,24 @@ def test_welcome_mailer_paces_sends():
         mailer.send(address, "A")
     assert sent == ["a@x", "b@x", "c@x"]
     assert slept == [0.5, 0.5]
+
+
+def test_transaction_actions_are_sent_in_wire_format():
+    from coursebridge.imports.apply import wire_action
+
+    action = {
+        "Update": {
+            "TableName": "users",
+            "Key": {"platform": "ACCOUNT", "userId": "acc_1"},
+            "UpdateExpression": "SET isTeacher = :t ADD schools :s",
+            "ConditionExpression": "updatedAt = :seen",
+            "ExpressionAttributeValues": {":t": True, ":s": {"S1"}, ":seen": 5},
+        }
+    }
+    wired = wire_action(action)["Update"]
+    assert wired["Key"] == {"platform": {"S": "ACCOUNT"}, "userId": {"S": "acc_1"}}
+    assert wired["ExpressionAttributeValues"] == {
+        ":t": {"BOOL": True}, ":s": {"SS": ["S1"]}, ":seen": {"N": "5"}
+    }  # fmt: skip
+    assert wired["ConditionExpression"] == "updatedAt = :seen"
+    assert action["Update"]["Key"]["userId"] == "acc_1"  # the plain action is left as it was

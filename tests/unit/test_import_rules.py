@@ -202,3 +202,16 @@ def test_trailing_empty_cells_are_tolerated_and_email_is_lower_cased():
     row = validate_record(record, Header.from_cells(header_record.cells), {"S1"})
     assert isinstance(row, UserRow)
     assert (row.email, row.is_teacher) == ("jane@example.com", True)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be"])
+def test_many_lines_in_one_chunk_keep_exact_resume_offsets(encoding):
+    """Lines are cut from a chunk without re-copying it per line; in UTF-16 a newline's
+    bytes straddling two other characters (U+0A41 U+4100) is not a line break."""
+    texts = ["a,\u0a41\u4100b\n", "c,d\n", "\u4100\u0a41,e\n", "tail"]
+    data = "".join(texts).encode(encoding)
+    lines = list(decode_lines([data[:9], data[9:]], encoding, start=3, first_line=5))
+    assert [line.text for line in lines] == texts
+    assert [line.number for line in lines] == [5, 6, 7, 8]
+    ends = [3 + len("".join(texts[: i + 1]).encode(encoding)) for i in range(len(texts))]
+    assert [line.end for line in lines] == ends

@@ -14,6 +14,10 @@ import boto3
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=50)
+# Bulk paths build their requests themselves (already in DynamoDB's wire format):
+# client-side parameter validation would only repeat what the service checks anyway,
+# and it costs more CPU than the request itself at thousands of items per second.
+_BULK_CONFIG = _CONFIG.merge(Config(parameter_validation=False))
 
 
 @cache
@@ -28,6 +32,12 @@ def dynamodb() -> Any:
     return boto3.session.Session().resource("dynamodb", config=_CONFIG)
 
 
+@cache
+def bulk_client(service: str) -> Any:
+    """A low-level client without client-side validation, for requests in wire format."""
+    return boto3.session.Session().client(service, config=_BULK_CONFIG)
+
+
 def table(name: str) -> Any:
     return dynamodb().Table(name)
 
@@ -35,4 +45,5 @@ def table(name: str) -> Any:
 def reset() -> None:
     """Forget cached clients (used when the local stack's endpoints change)."""
     client.cache_clear()
+    bulk_client.cache_clear()
     dynamodb.cache_clear()

@@ -54,19 +54,19 @@ def _split(chunks: Iterable[bytes], newline: bytes, start: int) -> Iterator[tupl
     width = len(newline)
     for chunk in chunks:
         buffer += chunk
-        search = 0
+        begin = search = 0  # the buffer is cut once per chunk, not once per line
         while True:
             found = buffer.find(newline, search)
             if found < 0:
                 break
-            if found % width:  # UTF-16: a newline must start on a character boundary
+            if (found - begin) % width:  # UTF-16: a newline starts on a character boundary
                 search = found + 1
                 continue
             end = found + width
-            yield buffer[:end], offset + end
-            buffer = buffer[end:]
-            offset += end
-            search = 0
+            yield buffer[begin:end], offset + end
+            begin = search = end
+        buffer = buffer[begin:]
+        offset += begin
         if len(buffer) > MAX_LINE_BYTES:
             raise FileError("line_too_long", "A line is longer than 1 MB: this is not a CSV file.")
     if buffer:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools import Logger
 
 from coursebridge.accounts.outcomes import Entered
-from coursebridge.accounts.profile import LmsProfile
+from coursebridge.accounts.profile import LmsProfile, new_link
 from coursebridge.accounts.resolve import resolve_launch_account
 from coursebridge.accounts.roles import class_role
 from coursebridge.accounts.verification import (
@@ -28,7 +28,6 @@ from coursebridge.store.account_links import AccountChanges, AccountLinkStore
 from coursebridge.store.accounts import AccountStore
 from coursebridge.store.audit import AuditRecord
 from coursebridge.store.dynamo import now_epoch
-from coursebridge.store.links import LmsLink
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.transactions import (
     AccountChanged,
@@ -90,18 +89,7 @@ class Confirmations:
             )
         grant = class_role(claims.roles, claims.role_scope_mentor)
         profile = LmsProfile.from_claims(claims, org)
-        assert claims.sub is not None
-        link = LmsLink(
-            issuer=claims.issuer,
-            sub=claims.sub,
-            account_id=account.account_id,
-            org_id=org.org_id,
-            deployment_id=claims.deployment_id,
-            lms_email=profile.email,
-            lms_given_name=profile.given_name,
-            lms_family_name=profile.family_name,
-            lms_name=profile.name,
-        )
+        link = new_link(claims, profile, account.account_id, org.org_id)
         full_teacher = grant.role == "TEACHER" and not grant.read_only
         changes = AccountChanges(
             join_org=org.org_id,

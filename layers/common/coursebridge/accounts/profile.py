@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.store.accounts import normalize_email
+from coursebridge.store.links import LmsLink
 from coursebridge.store.orgs import Org
 
 MAX_NAME = 200
@@ -109,3 +110,19 @@ class LmsProfile:
             name=clean_text(claims.name, MAX_NAME),
             student_id=student_id,
         )
+
+
+def new_link(claims: LaunchClaims, profile: LmsProfile, account_id: str, org_id: str) -> LmsLink:
+    """The LMS link (issuer, sub) → account, remembering what the LMS sent this time."""
+    assert claims.sub is not None
+    return LmsLink(
+        issuer=claims.issuer,
+        sub=claims.sub,
+        account_id=account_id,
+        org_id=org_id,
+        deployment_id=claims.deployment_id,
+        lms_email=profile.email,
+        lms_given_name=profile.given_name,
+        lms_family_name=profile.family_name,
+        lms_name=profile.name,
+    )

@@ -32,7 +32,7 @@ from coursebridge.accounts.outcomes import (
     TrialBlocked,
     VerificationRequired,
 )
-from coursebridge.accounts.profile import LmsProfile, anonymous_name
+from coursebridge.accounts.profile import LmsProfile, anonymous_name, new_link
 from coursebridge.accounts.roles import ClassRole, class_role
 from coursebridge.accounts.sync import plan_sync
 from coursebridge.accounts.verification import Verifications, actor_of
@@ -142,18 +142,7 @@ class _Resolver:
         )
 
     def _new_link(self, account_id: str) -> LmsLink:
-        assert self.claims.sub is not None
-        return LmsLink(
-            issuer=self.claims.issuer,
-            sub=self.claims.sub,
-            account_id=account_id,
-            org_id=self.org.org_id,
-            deployment_id=self.claims.deployment_id,
-            lms_email=self.profile.email,
-            lms_given_name=self.profile.given_name,
-            lms_family_name=self.profile.family_name,
-            lms_name=self.profile.name,
-        )
+        return new_link(self.claims, self.profile, account_id, self.org.org_id)
 
     @property
     def _full_teacher(self) -> bool:

@@ -7,6 +7,7 @@ Every outcome of account resolution and course mapping has its page: trial orgs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from coursebridge.accounts.resolve import (
     AccountBusy,
@@ -15,7 +16,8 @@ from coursebridge.accounts.resolve import (
     VerificationRequired,
     resolve_launch_account,
 )
-from coursebridge.classes.enter import NotSetUp, enter_course
+from coursebridge.classes.enter import CourseEntry, NotSetUp, enter_course
+from coursebridge.lti.claims import LaunchClaims
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.launch import ValidLaunch
 from coursebridge.lti.tool_config import org_for
@@ -41,6 +43,36 @@ def display_name(launch: ValidLaunch, entered: Entered) -> str:
     claims = launch.claims
     from_claims = " ".join(p for p in (claims.given_name, claims.family_name) if p)
     return entered.account.name or claims.name or from_claims
+
+
+def session_for(
+    claims: LaunchClaims, entered: Entered, org_id: str, entry: CourseEntry, name: str
+) -> Session:
+    """The browser session after a launch (or after the verification click)."""
+    return Session(
+        account_id=entered.account.account_id,
+        org_id=org_id,
+        issuer=claims.issuer,
+        deployment_id=claims.deployment_id,
+        sub=claims.sub,
+        name=name,
+        email=entered.account.email,
+        role=entered.role,
+        read_only=entered.read_only,
+        mentee_subs=list(entered.mentee_subs) if entered.mentee_subs is not None else None,
+        class_id=entry.class_id,
+        unit_id=entry.unit_id,
+    )
+
+
+def landing_url(claims: LaunchClaims, entry: CourseEntry, token: str) -> str:
+    """Where a launch lands: the unit's page, or the deep-linking picker."""
+    class_path = f"/app/classes/{quote(entry.class_id, safe='')}"
+    if claims.message_type == "LtiDeepLinkingRequest" or entry.unit_id is None:
+        page = "deep-link"
+    else:
+        page = f"units/{quote(entry.unit_id, safe='')}"
+    return f"{class_path}/{page}?cb_session={quote(token, safe='')}"
 
 
 def sign_in(launch: ValidLaunch) -> SignedIn | OutcomePage:
@@ -79,23 +111,7 @@ def sign_in(launch: ValidLaunch) -> SignedIn | OutcomePage:
             "open it once from the LMS (or link it to a class) before students can use it.",
             "not-set-up",
         )
-    session = Session(
-        account_id=outcome.account.account_id,
-        org_id=org.org_id,
-        issuer=claims.issuer,
-        deployment_id=claims.deployment_id,
-        sub=claims.sub,
-        name=display_name(launch, outcome),
-        email=outcome.account.email,
-        role=outcome.role,
-        read_only=outcome.read_only,
-        mentee_subs=list(outcome.mentee_subs) if outcome.mentee_subs is not None else None,
-        class_id=entry.class_id,
-        unit_id=entry.unit_id,
-    )
+    session = session_for(claims, outcome, org.org_id, entry, display_name(launch, outcome))
     token = encode_session(session)
-    if claims.message_type == "LtiDeepLinkingRequest" or entry.unit_id is None:
-        location = f"/app/classes/{entry.class_id}/deep-link?cb_session={token}"
-    else:
-        location = f"/app/classes/{entry.class_id}/units/{entry.unit_id}?cb_session={token}"
+    location = landing_url(claims, entry, token)
     return SignedIn(session, token, location)

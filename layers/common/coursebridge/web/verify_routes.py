@@ -8,16 +8,15 @@ browsers that block the cookie in the LMS iframe).
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.accounts.confirm import Confirmations, VerifiedLaunch
+from coursebridge.accounts.confirm import Confirmations
 from coursebridge.accounts.resolve import AccountBusy
 from coursebridge.accounts.verification import VerificationFailed
 from coursebridge.classes.enter import CourseEntry, enter_course
-from coursebridge.sessions import Session, encode_session, session_cookie
+from coursebridge.lti.sign_in import landing_url, session_for
+from coursebridge.sessions import encode_session, session_cookie
 from coursebridge.web import responses
 
 router = APIGatewayHttpRouter()
@@ -32,34 +31,6 @@ def _response(shape: dict) -> Response:
         body=shape.get("body", ""),
         headers=headers,
         cookies=shape.get("cookies"),
-    )
-
-
-def landing_url(verified: VerifiedLaunch, entry: CourseEntry, token: str) -> str:
-    """Where the launch lands (as lti/sign_in.py): the unit, or the deep-linking picker."""
-    class_path = f"/app/classes/{quote(entry.class_id, safe='')}"
-    if verified.claims.message_type == "LtiDeepLinkingRequest" or entry.unit_id is None:
-        page = "deep-link"
-    else:
-        page = f"units/{quote(entry.unit_id, safe='')}"
-    return f"{class_path}/{page}?cb_session={quote(token, safe='')}"
-
-
-def start_session(verified: VerifiedLaunch, entry: CourseEntry) -> Session:
-    claims, entered = verified.claims, verified.entered
-    return Session(
-        account_id=entered.account.account_id,
-        org_id=verified.org.org_id,
-        issuer=claims.issuer,
-        deployment_id=claims.deployment_id,
-        sub=claims.sub,
-        name=entered.account.name,
-        email=entered.account.email,
-        role=entered.role,
-        read_only=entered.read_only,
-        mentee_subs=list(entered.mentee_subs) if entered.mentee_subs is not None else None,
-        class_id=entry.class_id,
-        unit_id=entry.unit_id,
     )
 
 
@@ -82,9 +53,18 @@ def verify() -> Response:
                 "Ask your teacher, then open it from your LMS again.",
             )
         )
-    session_token = encode_session(start_session(verified, entry))
+    session_token = encode_session(
+        session_for(
+            verified.claims,
+            verified.entered,
+            verified.org.org_id,
+            entry,
+            verified.entered.account.name,
+        )
+    )
     return _response(
         responses.redirect(
-            landing_url(verified, entry, session_token), cookies=[session_cookie(session_token)]
+            landing_url(verified.claims, entry, session_token),
+            cookies=[session_cookie(session_token)],
         )
     )

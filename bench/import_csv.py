@@ -8,11 +8,16 @@ one row at a time (GetItem on the email claim, then a transaction per new accoun
 it runs on a smaller sample (``--baseline-rows``): its rate does not depend on the
 file size, and 100,000 rows of it would take most of an hour.
 
-Timing runs are not traced. Memory is the growth of the process's peak resident set
-over what it was after a warm-up import (which also warms DynamoDB Local's JIT and
-loads every module, so one-time costs count in neither run); the small file runs
-first, so a flat importer shows the same figure for both. ``--traced`` adds separate
-tracemalloc runs (slower: Python allocations only, boto3 included).
+Timing runs are not traced. Before any timed run, both importers import the same
+warm-up file (``--warmup-rows``, not timed): it loads every module, opens connections
+and warms DynamoDB Local's JIT, so one-time costs count in neither figure. Memory is the
+growth of the process's peak resident set over what it was after the warm-up; the small
+file runs first, so a flat importer shows the same figure for both. ``--traced`` adds
+separate tracemalloc runs (slower: Python allocations only, boto3 included).
+
+Besides wall-clock rows/s, each run reports the CPU time DynamoDB Local (the Java
+process) and this process spent per row: a figure that other work on the machine
+disturbs far less than wall-clock time does.
 
     .venv/bin/python -m bench.import_csv [--rows 100000] [--small 10000]
         [--baseline-rows 2000] [--traced]
@@ -23,10 +28,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import resource
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +58,8 @@ class Run:
     rows: int
     seconds: float
     requests: int
+    server_cpu: float = 0.0  # DynamoDB Local's CPU seconds during the run
+    client_cpu: float = 0.0  # this process's CPU seconds during the run
     peak_mb: float | None = None
 
     @property
@@ -60,6 +69,29 @@ class Run:
     @property
     def requests_per_row(self) -> float:
         return self.requests / self.rows
+
+    def cpu_ms_per_row(self, seconds: float) -> float:
+        return 1000 * seconds / self.rows
+
+
+class CpuClock:
+    """CPU seconds (user + system) of DynamoDB Local and of this process."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.pid = next(p.process.pid for p in stack.processes if p.name == "DynamoDB Local")
+
+    def read(self) -> tuple[float, float]:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        mine = resource.getrusage(resource.RUSAGE_SELF)
+        return server, mine.ru_utime + mine.ru_stime
+
+    def measure(self, work: Callable[[], Run]) -> Run:
+        server, client = self.read()
+        run = work()
+        after = self.read()
+        run.server_cpu, run.client_cpu = after[0] - server, after[1] - client
+        return run
 
 
 class RequestCounter:
@@ -158,9 +190,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def timed_batched(stack: LocalStack, path: Path, counter: RequestCounter, base_mb: float) -> Run:
+def timed_batched(
+    stack: LocalStack, path: Path, counter: RequestCounter, base_mb: float, clock: CpuClock
+) -> Run:
     stack.reset()
-    run = batched_import(stack, path, setup_admin(), counter)
+    admin = setup_admin()
+    run = clock.measure(lambda: batched_import(stack, path, admin, counter))
     run.peak_mb = peak_rss_mb() - base_mb
     return run
 
@@ -181,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--baseline-rows", type=int, default=2_000)
-    parser.add_argument("--warmup-rows", type=int, default=1_000)
+    parser.add_argument("--warmup-rows", type=int, default=2_000)
     parser.add_argument("--traced", action="store_true", help="also run under tracemalloc")
     args = parser.parse_args(argv or [])
     ports = Ports(http=free_port(), moto=free_port(), dynamodb=free_port(), demo_lms=free_port())
@@ -196,15 +231,17 @@ def main(argv: list[str] | None = None) -> None:
             for name, rows in sizes.items():
                 generate(paths[name], rows)
             counter = RequestCounter()
+            clock = CpuClock(stack)
 
-            stack.reset()  # warm-up: modules, connections, DynamoDB Local's JIT
+            stack.reset()  # warm-up, the same file for both: modules, connections, JIT
             naive_import(paths["warm"], setup_admin(), counter)
-            timed_batched(stack, paths["warm"], counter, 0.0)
+            timed_batched(stack, paths["warm"], counter, 0.0, clock)
             base_mb = peak_rss_mb()
-            small_run = timed_batched(stack, paths["small"], counter, base_mb)
-            batched = timed_batched(stack, paths["big"], counter, base_mb)
+            small_run = timed_batched(stack, paths["small"], counter, base_mb, clock)
+            batched = timed_batched(stack, paths["big"], counter, base_mb, clock)
             stack.reset()
-            naive = naive_import(paths["base"], setup_admin(), counter)
+            admin = setup_admin()
+            naive = clock.measure(lambda: naive_import(paths["base"], admin, counter))
             if args.traced:
                 traced = (
                     traced_batched(stack, paths["small"], counter),
@@ -213,16 +250,26 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stack.stop()
 
-    print(f"{'importer':<10}{'rows':>9}{'seconds':>10}{'rows/s':>10}{'DDB req/row':>13}")
+    print(
+        f"warm-up (not timed): both importers first imported the same {args.warmup_rows}-row file"
+    )
+    print(
+        f"{'importer':<10}{'rows':>9}{'seconds':>10}{'rows/s':>10}{'DDB req/row':>13}"
+        f"{'CPU ms/row: DDB Local':>23}{'importer':>10}"
+    )
     for run in (naive, small_run, batched):
         print(
             f"{run.name:<10}{run.rows:>9}{run.seconds:>10.1f}{run.rows_per_second:>10.0f}"
-            f"{run.requests_per_row:>13.3f}"
+            f"{run.requests_per_row:>13.3f}{run.cpu_ms_per_row(run.server_cpu):>23.2f}"
+            f"{run.cpu_ms_per_row(run.client_cpu):>10.2f}"
         )
+    cpu_ratio = (naive.server_cpu + naive.client_cpu) / naive.rows
+    cpu_ratio /= (batched.server_cpu + batched.client_cpu) / batched.rows
     print(
         f"speed-up: {batched.rows_per_second / naive.rows_per_second:.1f}x rows/s "
         f"(batched at {batched.rows} rows vs naive at {naive.rows} rows, same run); "
-        f"requests per row {naive.requests_per_row / batched.requests_per_row:.0f}x fewer"
+        f"requests per row {naive.requests_per_row / batched.requests_per_row:.0f}x fewer; "
+        f"CPU per row (DynamoDB Local + importer) {cpu_ratio:.1f}x less"
     )
     assert small_run.peak_mb is not None and batched.peak_mb is not None
     print(

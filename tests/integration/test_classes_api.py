@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from coursebridge.store.dynamo import app_table
+from coursebridge.grades.release_store import ReleaseStore
+from coursebridge.store.dynamo import app_table, new_id
 from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
 
 pytestmark = pytest.mark.integration
@@ -27,20 +28,9 @@ def _path(launched, suffix=""):
 
 
 def _release(unit_id, account_id):
-    """What the grades release does to a grade item (GRADES_CONTRACT)."""
-    item = app_table().get_item(Key={"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"})["Item"]
-    app_table().update_item(
-        Key={"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"},
-        UpdateExpression="SET released = :t, releasedVersion = :v, releasedScore = :s, "
-        "releasedMaxScore = :m, releasedComment = :c",
-        ExpressionAttributeValues={
-            ":t": True,
-            ":v": item["version"],
-            ":s": item["score"],
-            ":m": item["maxScore"],
-            ":c": item["comment"],
-        },
-    )
+    """Release the unit's grades as Release Grades does (its store; no LMS involved)."""
+    store = ReleaseStore()
+    store.open_release(new_id("rel"), store.unit(unit_id), account_id, None)
 
 
 def test_teacher_grades_student_sees_nothing_until_released(course):

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from coursebridge.classes.deep_linking import DeepLinkRefused
 from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
+from coursebridge.store.gradebook import GradeChangedTooOften
 from coursebridge.web import (
     api_routes,
     deep_link_routes,
@@ -61,6 +62,11 @@ def grade_invalid(error: GradeInvalid) -> Response:
 @app.exception_handler(NotAStudent)
 def not_a_student(error: NotAStudent) -> Response:
     return _problem(NotFound(f"no student {error} in this class"))
+
+
+@app.exception_handler(GradeChangedTooOften)
+def grade_changed(error: GradeChangedTooOften) -> Response:
+    return _problem(Conflict("this grade kept changing while it was saved; try again"))
 
 
 @app.exception_handler(RemapRefused)

@@ -10,11 +10,14 @@ from decimal import Decimal
 
 import requests
 
+from coursebridge.grades.release_plan import GradeState
+from coursebridge.grades.release_store import ReleaseStore
 from coursebridge.lti.ags import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, PlatformGate
 from coursebridge.lti.ags_token import TokenProvider
 from coursebridge.sessions import Session, encode_session
 from coursebridge.store.classes import ClassRecord, UnitRecord
 from coursebridge.store.dynamo import app_table, now_epoch
+from coursebridge.store.gradebook import GradebookStore, GradeWrite
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
 from local.demo_lms.ags import AgsServer, AgsService, Faults, serve
@@ -133,29 +136,20 @@ def seed_students(count: int) -> Students:
 
 
 def grade(account_id: str, score: float, *, comment: str = "", max_score: int = 10) -> None:
-    """What the classes helper's PUT …/grades/{accountId} writes (score fields and
-    version only; never released*/sent*)."""
-    app_table().update_item(
-        Key={"pk": f"UNIT#{UNIT_ID}", "sk": f"GRADE#{account_id}"},
-        UpdateExpression=(
-            "SET classId = :c, unitId = :u, accountId = :a, #sub = :sub, issuer = :iss, "
-            "score = :score, maxScore = :max, #comment = :comment, gradedAt = :now, "
-            "gradedBy = :by ADD version :one"
-        ),
-        ExpressionAttributeNames={"#sub": "sub", "#comment": "comment"},
-        ExpressionAttributeValues={
-            ":c": CLASS_ID,
-            ":u": UNIT_ID,
-            ":a": account_id,
-            ":sub": f"sub-{account_id}",
-            ":iss": ISSUER,
-            ":score": Decimal(str(score)),
-            ":max": Decimal(max_score),
-            ":comment": comment,
-            ":now": now_epoch(),
-            ":by": TEACHER,
-            ":one": 1,
-        },
+    """Save a grade with the grading code's own store (what PUT …/grades/{accountId} does
+    after validation)."""
+    GradebookStore().save(
+        GradeWrite(
+            class_id=CLASS_ID,
+            unit_id=UNIT_ID,
+            account_id=account_id,
+            sub=f"sub-{account_id}",
+            issuer=ISSUER,
+            score=Decimal(str(score)),
+            max_score=Decimal(max_score),
+            comment=comment,
+            graded_by=TEACHER,
+        )
     )
 
 
@@ -185,6 +179,12 @@ def grade_item(account_id: str) -> dict:
     return app_table().get_item(
         Key={"pk": f"UNIT#{UNIT_ID}", "sk": f"GRADE#{account_id}"}, ConsistentRead=True
     )["Item"]
+
+
+def grade_state(account_id: str) -> GradeState:
+    """The grade as the release sees it (released version under the unit's epoch)."""
+    (state,) = [g for g in ReleaseStore().grades(UNIT_ID) if g.account_id == account_id]
+    return state
 
 
 def teacher_token(*, read_only: bool = False, role: str = "TEACHER", account_id=TEACHER) -> str:

@@ -6,8 +6,11 @@ import csv
 import io
 
 import pytest
+from botocore.exceptions import ClientError
 
-from coursebridge.store.dynamo import app_table
+from coursebridge.grades.release_store import ReleaseStore
+from coursebridge.store.dynamo import app_table, new_id
+from coursebridge.store.gradebook import GradebookStore
 from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
 
 pytestmark = pytest.mark.integration
@@ -27,20 +30,9 @@ def _path(launched, suffix=""):
 
 
 def _release(unit_id, account_id):
-    """What the grades release does to a grade item (GRADES_CONTRACT)."""
-    item = app_table().get_item(Key={"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"})["Item"]
-    app_table().update_item(
-        Key={"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"},
-        UpdateExpression="SET released = :t, releasedVersion = :v, releasedScore = :s, "
-        "releasedMaxScore = :m, releasedComment = :c",
-        ExpressionAttributeValues={
-            ":t": True,
-            ":v": item["version"],
-            ":s": item["score"],
-            ":m": item["maxScore"],
-            ":c": item["comment"],
-        },
-    )
+    """Release the unit's grades as Release Grades does (its store; no LMS involved)."""
+    store = ReleaseStore()
+    store.open_release(new_id("rel"), store.unit(unit_id), account_id, None)
 
 
 def test_teacher_grades_student_sees_nothing_until_released(course):
@@ -79,6 +71,25 @@ def test_teacher_grades_student_sees_nothing_until_released(course):
     roster = http.request("GET", _path(teacher, "/grades"), teacher.token).json()
     row = next(r for r in roster if r["accountId"] == ann.account_id)
     assert (row["score"], row["status"], row["released"]) == (9, "changed since release", True)
+
+
+def test_a_grade_that_keeps_changing_under_a_save_is_a_409_not_a_500(course, monkeypatch):
+    _, teacher, ann, _, http = course
+
+    def always_raced(self, grade, current, epoch):
+        raise ClientError(
+            {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": []},
+            "TransactWriteItems",
+        )
+
+    monkeypatch.setattr(GradebookStore, "_write", always_raced)
+    put = http.request(
+        "PUT", _path(teacher, f"/grades/{ann.account_id}"), teacher.token, json={"score": 3}
+    )
+    assert put.status_code == 409
+    assert "kept changing" in put.json()["error"]
+    monkeypatch.undo()
+    assert GradebookStore().get(ann.unit_id, ann.account_id) is None  # nothing half-written
 
 
 def test_roster_lists_students_with_profile_and_status(course):

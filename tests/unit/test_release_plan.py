@@ -1,4 +1,5 @@
-"""Release planning rules: what is marked released, what is sent, how a release counts."""
+"""Release planning rules: what is sent, how a release counts (what is released:
+test_grade_visibility.py)."""
 
 from __future__ import annotations
 
@@ -55,19 +56,6 @@ def released(grade: GradeState, **changes) -> GradeState:
         released_graded_at=grade.graded_at,
         **changes,
     )
-
-
-@pytest.mark.parametrize(
-    ("grade", "needs_release"),
-    [
-        (g(), True),  # graded, never released
-        (released(g()), False),  # released as is
-        (replace(released(g()), version=2), True),  # edited after release
-        (g(score=None, version=0), False),  # nothing graded yet
-    ],
-)
-def test_which_grades_a_release_makes_visible(grade, needs_release):
-    assert grade.needs_release is needs_release
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,18 @@ def test_release_worker_knows_the_release_queues_last_receive():
     assert redrive["maxReceiveCount"] == MAX_RECEIVE_COUNT
 
 
+def test_release_workers_at_once_are_bounded_so_an_lms_is_not_flooded():
+    from coursebridge.lti.ags import DEFAULT_CONCURRENCY
+
+    event = TEMPLATE.resources["GradeReleaseFunction"]["Properties"]["Events"]["Releases"]
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] == {
+        "Ref": "ReleaseMaxConcurrency"
+    }
+    parameter = TEMPLATE.parameters["ReleaseMaxConcurrency"]
+    assert parameter["MinValue"] == 2  # the lowest value SQS event sources accept
+    assert f"{DEFAULT_CONCURRENCY} x" in parameter["Description"]
+
+
 def test_cached_lms_tokens_are_encrypted_by_their_own_kms_key():
     key = TEMPLATE.resources["TokenCacheKey"]["Properties"]
     assert (key["KeySpec"], key["KeyUsage"]) == ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")

@@ -1,10 +1,11 @@
 """Release Grades: start a release (web request) and deliver it (SQS worker).
 
 ``start_release`` records the release, makes the unit's current grades visible to
-students and queues the delivery. ``deliver_release`` (one SQS message) sends every
-released-but-unacknowledged grade to the LMS as an AGS Score, concurrently, records
-each outcome on the grade, and when nothing is left to try, completes the release
-and mails the teacher a summary. See ``release_plan`` for the rules.
+students (one transaction however many grades: see store/gradebook.py) and queues the
+delivery. ``deliver_release`` (one SQS message) sends every released-but-unacknowledged
+grade to the LMS as an AGS Score, concurrently, records each outcome on the grade, and
+when nothing is left to try, completes the release and mails the teacher a summary.
+See ``release_plan`` for the rules.
 """
 
 from __future__ import annotations
@@ -76,10 +77,9 @@ def start_release(
     if unit is None or unit.class_id != class_id:
         raise UnitNotFound(f"unit {unit_id} is not in class {class_id}")
     release_id = new_id("rel")
-    store.create_release(release_id, unit, session.account_id, session.email)
-    marked = store.mark_released(unit_id, store.grades(unit_id), release_id)
+    epoch = store.open_release(release_id, unit, session.account_id, session.email)
     enqueue(release_id, 0)
-    logger.info("release started", extra={"releaseId": release_id, "marked": marked})
+    logger.info("release started", extra={"releaseId": release_id, "releaseEpoch": epoch})
     return release_id
 
 

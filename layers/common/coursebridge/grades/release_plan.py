@@ -1,9 +1,10 @@
-"""The rules of Release Grades, without AWS: what to mark released, what to send, how
-to count. Pure functions over ``GradeState`` so unit tests can run every case.
+"""The rules of Release Grades, without AWS: what is released, what to send, how to
+count. Pure functions over ``GradeState`` so unit tests can run every case.
 
 Rules (SPEC §5):
-- Releasing makes every grade's *current* version the released one (students see the
-  ``released*`` copy from then on); a grade edited later stays hidden until the next release.
+- Releasing makes every grade's *current* version the released one (one write: the unit's
+  release epoch, see store/gradebook.py); a grade edited later stays hidden until the next
+  release, and students keep seeing the version that was released.
 - Only released grades are ever sent, and only their ``released*`` values.
 - A grade is sent when ``releasedVersion > sentVersion``: a second release, or a
   redelivered message, sends nothing that the LMS has already acknowledged.
@@ -19,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from coursebridge.lti.ags import Score, utc_from_epoch
+from coursebridge.store.gradebook import released_grade
 
 
 class ReleaseError(Exception):
@@ -97,7 +99,9 @@ class GradeState:
     last_error: dict | None = None
 
     @classmethod
-    def from_item(cls, item: dict) -> GradeState:
+    def from_item(cls, item: dict, release_epoch: int) -> GradeState:
+        """A grade item read under the unit's ``release_epoch`` (see store/gradebook.py)."""
+        released = released_grade(item, release_epoch)
         return cls(
             account_id=str(item.get("accountId") or item["sk"].removeprefix("GRADE#")),
             sub=item.get("sub") or None,
@@ -107,24 +111,15 @@ class GradeState:
             comment=str(item.get("comment") or ""),
             version=int(item.get("version") or 0),
             graded_at=int(item.get("gradedAt") or 0),
-            released=bool(item.get("released")),
-            released_version=int(item.get("releasedVersion") or 0),
-            released_score=_decimal(item.get("releasedScore")),
-            released_max_score=_decimal(item.get("releasedMaxScore")),
-            released_comment=str(item.get("releasedComment") or ""),
-            released_graded_at=int(item.get("releasedGradedAt") or 0),
+            released=released is not None,
+            released_version=released.version if released else 0,
+            released_score=_decimal(released.score) if released else None,
+            released_max_score=_decimal(released.max_score) if released else None,
+            released_comment=released.comment if released else "",
+            released_graded_at=released.graded_at if released else 0,
             sent_version=int(item.get("sentVersion") or 0),
             sent_release=item.get("sentRelease") or None,
             last_error=item.get("lastError") or None,
-        )
-
-    @property
-    def needs_release(self) -> bool:
-        """A scored version the student cannot see yet."""
-        return (
-            self.score is not None
-            and self.version > 0
-            and (not self.released or self.released_version < self.version)
         )
 
     @property

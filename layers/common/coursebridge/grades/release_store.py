@@ -1,14 +1,15 @@
 """DynamoDB access for Release Grades (app table), per GRADES_CONTRACT.md.
 
-Items read:   UNIT#<unitId>/META (unit), CLASS#<classId>/MEMBER#<accountId> (names)
+Items read:   UNIT#<unitId>/META (unit), UNIT#<unitId>/GRADE#… with UNIT#<unitId>/GRADES
+              (grades and release epoch, one query), CLASS#<classId>/MEMBER#<accountId> (names)
 Items written:
-  UNIT#<unitId>/GRADE#<accountId>  released, releasedVersion, releasedScore/MaxScore/Comment,
-                                   releasedGradedAt, releasedAt (at release); sentVersion,
-                                   sentRelease, sentAt, lastError (by the sender)
-  UNIT#<unitId>/META               releaseLineitem (line item the tool found or created)
+  UNIT#<unitId>/GRADES             releaseEpoch +1, lastReleaseId, releasedAt (at release: this
+                                   one write releases every grade, see store/gradebook.py)
   RELEASE#<releaseId>/META         the release and its progress; gsi1 = UNIT#<unitId>#RELEASES
-Every write to a grade is conditional on the version it acts on, so a teacher editing a
-grade while it is released or sent never gets a stale value marked as released or sent.
+  UNIT#<unitId>/GRADE#<accountId>  sentVersion, sentRelease, sentAt, lastError (by the sender)
+  UNIT#<unitId>/META               releaseLineitem (line item the tool found or created)
+Every write to a grade is conditional on the version it acts on, so a grade is never
+recorded as sent twice, and a newer released version is never recorded as sent.
 """
 
 from __future__ import annotations
@@ -28,11 +29,19 @@ from coursebridge.store.dynamo import (
     is_conditional_failure,
     now_epoch,
 )
+from coursebridge.store.gradebook import (
+    epoch_condition,
+    grade_key,
+    grades_state_key,
+    release_epoch_of,
+    unit_grade_items,
+)
 
 # Small transactions, several in flight: measured fastest on DynamoDB Local, and a
 # cancelled (conflicting) transaction retries less work.
 _TRANSACTION_SIZE = 25
 _WRITERS = 8
+_OPEN_ATTEMPTS = 8
 
 
 def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
@@ -77,23 +86,8 @@ def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
     return applied
 
 
-def _grade_key(unit_id: str, account_id: str) -> dict[str, str]:
-    return {"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"}
-
-
 def _release_key(release_id: str) -> dict[str, str]:
     return {"pk": f"RELEASE#{release_id}", "sk": "META"}
-
-
-def _query_all(**kwargs: Any) -> list[dict]:
-    table = app_table()
-    items: list[dict] = []
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class ReleaseStore:
@@ -103,12 +97,8 @@ class ReleaseStore:
         return UnitInfo.from_item(unit_id, item) if item else None
 
     def grades(self, unit_id: str) -> list[GradeState]:
-        items = _query_all(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :grade)",
-            ExpressionAttributeValues={":pk": f"UNIT#{unit_id}", ":grade": "GRADE#"},
-            ConsistentRead=True,
-        )
-        return [GradeState.from_item(item) for item in items]
+        epoch, items = unit_grade_items(unit_id)
+        return [GradeState.from_item(item, epoch) for item in items]
 
     def member_names(self, class_id: str, account_ids: list[str]) -> dict[str, str]:
         """Display names of these members (BatchGetItem, 100 keys a call)."""
@@ -149,81 +139,81 @@ class ReleaseStore:
         return app_table().get_item(Key=_release_key(release_id), ConsistentRead=True).get("Item")
 
     # ------------------------------------------------------------ release (web)
-    def create_release(
+    def open_release(
         self,
         release_id: str,
         unit: UnitInfo,
         requested_by: str,
         requested_by_email: str | None,
-    ) -> None:
-        now = now_epoch()
-        item = {
-            **_release_key(release_id),
-            "kind": "release",
-            "releaseId": release_id,
-            "unitId": unit.unit_id,
-            "classId": unit.class_id,
-            "requestedBy": requested_by,
-            "status": "pending",
-            "sent": 0,
-            "failed": 0,
-            "unchanged": 0,
-            "errors": [],
-            "createdAt": now,
-            "gsi1pk": f"UNIT#{unit.unit_id}#RELEASES",
-            "gsi1sk": f"{now:012d}#{release_id}",
-        }
-        if requested_by_email:
-            item["requestedByEmail"] = requested_by_email
-        app_table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-
-    def mark_released(self, unit_id: str, grades: list[GradeState], release_id: str) -> int:
-        """Make each grade's current version the released one; returns how many changed.
-        A grade edited meanwhile (its version moved) is re-read and released as it is now."""
-        due = [g for g in grades if g.needs_release]
-        applied = conditional_updates([self._release_action(unit_id, g, release_id) for g in due])
-        raced = [g for g, ok in zip(due, applied, strict=True) if not ok]
-        return sum(applied) + sum(self._mark_one(unit_id, g, release_id) for g in raced)
+    ) -> int:
+        """Record the release and release every grade of the unit as it is now, in one
+        transaction: the release item and the unit's release epoch +1 (conditional on the
+        epoch read, so a grade saved meanwhile is either in this release or not, never
+        half). Returns the new epoch."""
+        for attempt in range(_OPEN_ATTEMPTS):
+            epoch = self._release_epoch(unit.unit_id)
+            now = now_epoch()
+            item = {
+                **_release_key(release_id),
+                "kind": "release",
+                "releaseId": release_id,
+                "unitId": unit.unit_id,
+                "classId": unit.class_id,
+                "requestedBy": requested_by,
+                "status": "pending",
+                "sent": 0,
+                "failed": 0,
+                "unchanged": 0,
+                "errors": [],
+                "createdAt": now,
+                "releaseEpoch": epoch + 1,
+                "gsi1pk": f"UNIT#{unit.unit_id}#RELEASES",
+                "gsi1sk": f"{now:012d}#{release_id}",
+            }
+            if requested_by_email:
+                item["requestedByEmail"] = requested_by_email
+            condition = epoch_condition(epoch)
+            try:
+                dynamodb_client().transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": get_settings().app_table,
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": get_settings().app_table,
+                                "Key": grades_state_key(unit.unit_id),
+                                "UpdateExpression": (
+                                    "SET releaseEpoch = :next, lastReleaseId = :release, "
+                                    "releasedAt = :now, releasedBy = :by"
+                                ),
+                                "ConditionExpression": condition["ConditionExpression"],
+                                "ExpressionAttributeValues": {
+                                    **condition.get("ExpressionAttributeValues", {}),
+                                    ":next": epoch + 1,
+                                    ":release": release_id,
+                                    ":now": now,
+                                    ":by": requested_by,
+                                },
+                            }
+                        },
+                    ]
+                )
+            except ClientError as error:
+                cancellation_codes(error)  # anything but a cancelled transaction is raised
+                time.sleep(0.02 * 2**attempt)  # a grade save or another release won the race
+                continue
+            return epoch + 1
+        raise ReleaseError("the grades kept changing while they were being released; try again")
 
     @staticmethod
-    def _release_action(unit_id: str, grade: GradeState, release_id: str) -> dict[str, Any]:
-        return {
-            "Key": _grade_key(unit_id, grade.account_id),
-            "UpdateExpression": (
-                "SET released = :true, releasedVersion = :v, releasedScore = :score, "
-                "releasedMaxScore = :max, releasedComment = :comment, "
-                "releasedGradedAt = :gradedAt, releasedAt = :now, releasedBy = :release"
-            ),
-            "ConditionExpression": "version = :v",
-            "ExpressionAttributeValues": {
-                ":true": True,
-                ":v": grade.version,
-                ":score": grade.score,
-                ":max": grade.max_score,
-                ":comment": grade.comment,
-                ":gradedAt": grade.graded_at,
-                ":now": now_epoch(),
-                ":release": release_id,
-            },
-        }
-
-    def _mark_one(self, unit_id: str, grade: GradeState, release_id: str) -> int:
-        for _ in range(3):  # the teacher is editing this grade right now
-            item = (
-                app_table()
-                .get_item(Key=_grade_key(unit_id, grade.account_id), ConsistentRead=True)
-                .get("Item")
-            )
-            current = GradeState.from_item(item) if item else None
-            if current is None or not current.needs_release:
-                return 0
-            try:
-                app_table().update_item(**self._release_action(unit_id, current, release_id))
-                return 1
-            except ClientError as error:
-                if not is_conditional_failure(error):
-                    raise
-        raise ReleaseError("a grade kept changing while it was being released; try again")
+    def _release_epoch(unit_id: str) -> int:
+        item = app_table().get_item(Key=grades_state_key(unit_id), ConsistentRead=True)
+        return release_epoch_of(item.get("Item"))
 
     # ------------------------------------------------------------ sending (worker)
     def set_running(self, release_id: str) -> None:
@@ -251,7 +241,7 @@ class ReleaseStore:
         return conditional_updates(
             [
                 {
-                    "Key": _grade_key(unit_id, grade.account_id),
+                    "Key": grade_key(unit_id, grade.account_id),
                     "UpdateExpression": (
                         "SET sentVersion = :v, sentRelease = :release, sentAt = :now "
                         "REMOVE lastError"
@@ -274,7 +264,7 @@ class ReleaseStore:
         (or a redrive of the DLQ message) sends it again."""
         try:
             app_table().update_item(
-                Key=_grade_key(unit_id, grade.account_id),
+                Key=grade_key(unit_id, grade.account_id),
                 UpdateExpression="SET lastError = :error",
                 ConditionExpression="attribute_not_exists(sentVersion) OR sentVersion < :v",
                 ExpressionAttributeValues={

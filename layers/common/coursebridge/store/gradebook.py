@@ -1,22 +1,122 @@
-"""Grade items (app table), per GRADES_CONTRACT.md.
+"""Grade items and the unit's release epoch (app table).
 
-  UNIT#<unitId> / GRADE#<accountId>  classId, unitId, accountId, sub, issuer, score, maxScore,
-      comment, gradedAt, gradedBy, version  — written here (grading);
-      released, releasedVersion, releasedScore/MaxScore/Comment, sentVersion, lastError —
-      written only by the grades release.
-Grading never touches the released*/sent* attributes, so a student keeps seeing the
-released values until the next release.
+  UNIT#<unitId> / GRADE#<accountId>
+      classId, unitId, accountId, sub, issuer, score, maxScore, comment, gradedAt, gradedBy,
+      version (+1 on every change), editEpoch (the unit's releaseEpoch when saved) — grading;
+      releasedVersion, releasedScore, releasedMaxScore, releasedComment, releasedGradedAt —
+      the snapshot of the released version, copied by the save that replaces it;
+      sentVersion, sentRelease, sentAt, lastError — the release's sender.
+  UNIT#<unitId> / GRADES
+      releaseEpoch (how many releases so far), lastReleaseId, releasedAt, releasedBy.
+
+Releasing adds 1 to ``releaseEpoch`` and nothing else: one write, whatever the class size.
+What a student sees follows from it (``released_grade``): a grade last saved before the
+latest release (``editEpoch < releaseEpoch``) is released as it is; a grade saved since is
+not, and shows the snapshot of the version that was. A save checks in the same transaction
+that the epoch it read is still current, so an edit racing a release never loses the
+released version, and never becomes visible without a release.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
+from coursebridge.settings import get_settings
+from coursebridge.store.dynamo import app_table, cancellation_codes, dynamodb_client, now_epoch
+
+GRADES_SK = "GRADES"  # sorts right after every "GRADE#…" item: one query reads both
+SAVE_ATTEMPTS = 8
+
+
+class GradeChangedTooOften(Exception):
+    """A grade kept changing under a save (other saves or releases won every race)."""
+
+
+def grade_key(unit_id: str, account_id: str) -> dict[str, str]:
+    return {"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"}
+
+
+def grades_state_key(unit_id: str) -> dict[str, str]:
+    return {"pk": f"UNIT#{unit_id}", "sk": GRADES_SK}
+
+
+def epoch_condition(epoch: int) -> dict[str, Any]:
+    """Condition (for a ConditionCheck or Update of the GRADES item) that no release
+    happened since ``epoch`` was read."""
+    if epoch == 0:
+        return {"ConditionExpression": "attribute_not_exists(releaseEpoch)"}
+    return {
+        "ConditionExpression": "releaseEpoch = :epoch",
+        "ExpressionAttributeValues": {":epoch": epoch},
+    }
+
+
+@dataclass(frozen=True)
+class ReleasedGrade:
+    """The version of a grade that students (and the LMS) may see."""
+
+    version: int
+    score: Decimal | None
+    max_score: Decimal | None
+    comment: str
+    graded_at: int
+
+
+def released_grade(item: dict[str, Any], release_epoch: int) -> ReleasedGrade | None:
+    """The released version of a grade item under the unit's ``release_epoch``, or None."""
+    version = int(item.get("version") or 0)
+    if (
+        item.get("score") is not None
+        and version > 0
+        and int(item.get("editEpoch") or 0) < release_epoch
+    ):
+        return ReleasedGrade(
+            version=version,
+            score=item.get("score"),
+            max_score=item.get("maxScore"),
+            comment=str(item.get("comment") or ""),
+            graded_at=int(item.get("gradedAt") or 0),
+        )
+    if item.get("releasedVersion"):
+        return ReleasedGrade(
+            version=int(item["releasedVersion"]),
+            score=item.get("releasedScore"),
+            max_score=item.get("releasedMaxScore"),
+            comment=str(item.get("releasedComment") or ""),
+            graded_at=int(item.get("releasedGradedAt") or 0),
+        )
+    return None
+
+
+def release_epoch_of(item: dict[str, Any] | None) -> int:
+    return int((item or {}).get("releaseEpoch") or 0)
+
+
+def unit_grade_items(unit_id: str) -> tuple[int, list[dict[str, Any]]]:
+    """(releaseEpoch, grade items) of a unit: one strongly consistent query, so the
+    epoch and the grades are read together."""
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :grade)",
+        "ExpressionAttributeValues": {":pk": f"UNIT#{unit_id}", ":grade": "GRADE"},
+        "ConsistentRead": True,
+    }
+    epoch, items = 0, []
+    while True:
+        page = app_table().query(**kwargs)
+        for item in page["Items"]:
+            if item["sk"] == GRADES_SK:
+                epoch = release_epoch_of(item)
+            else:
+                items.append(item)
+        if "LastEvaluatedKey" not in page:
+            return epoch, items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class GradeRecord(BaseModel):
@@ -38,7 +138,8 @@ class GradeRecord(BaseModel):
         return self.released_version != self.version
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> GradeRecord:
+    def from_item(cls, item: dict[str, Any], release_epoch: int) -> GradeRecord:
+        released = released_grade(item, release_epoch)
         return cls(
             unit_id=item["pk"].removeprefix("UNIT#"),
             account_id=item["sk"].removeprefix("GRADE#"),
@@ -47,11 +148,11 @@ class GradeRecord(BaseModel):
             comment=item.get("comment", ""),
             version=int(item.get("version", 0)),
             graded_at=item.get("gradedAt"),
-            released=bool(item.get("released")),
-            released_score=item.get("releasedScore"),
-            released_max_score=item.get("releasedMaxScore"),
-            released_comment=item.get("releasedComment"),
-            released_version=item.get("releasedVersion"),
+            released=released is not None,
+            released_score=released.score if released else None,
+            released_max_score=released.max_score if released else None,
+            released_comment=released.comment if released else None,
+            released_version=released.version if released else None,
         )
 
 
@@ -68,72 +169,112 @@ class GradeWrite(BaseModel):
 
 
 class GradebookStore:
+    def _grade_and_epoch(self, unit_id: str, account_id: str) -> tuple[dict | None, int]:
+        """The grade item and the unit's release epoch: one consistent BatchGetItem."""
+        table = get_settings().app_table
+        keys = [grade_key(unit_id, account_id), grades_state_key(unit_id)]
+        request = {table: {"Keys": keys, "ConsistentRead": True}}
+        found: dict[str, dict] = {}
+        for _ in range(10):  # unprocessed keys come back under throttling
+            response = dynamodb_client().batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                found[item["sk"]] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05)
+        return found.get(f"GRADE#{account_id}"), release_epoch_of(found.get(GRADES_SK))
+
     def get(self, unit_id: str, account_id: str) -> GradeRecord | None:
-        item = (
-            app_table()
-            .get_item(
-                Key={"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"}, ConsistentRead=True
-            )
-            .get("Item")
-        )
-        return GradeRecord.from_item(item) if item else None
+        item, epoch = self._grade_and_epoch(unit_id, account_id)
+        return GradeRecord.from_item(item, epoch) if item else None
 
     def grades_of_unit(self, unit_id: str) -> dict[str, GradeRecord]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :grade)",
-            "ExpressionAttributeValues": {":pk": f"UNIT#{unit_id}", ":grade": "GRADE#"},
-            "ConsistentRead": True,
-        }
-        grades: dict[str, GradeRecord] = {}
-        while True:
-            page = app_table().query(**kwargs)
-            for item in page["Items"]:
-                record = GradeRecord.from_item(item)
-                grades[record.account_id] = record
-            if "LastEvaluatedKey" not in page:
-                return grades
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        epoch, items = unit_grade_items(unit_id)
+        records = (GradeRecord.from_item(item, epoch) for item in items)
+        return {record.account_id: record for record in records}
 
     def save(self, grade: GradeWrite) -> bool:
         """Write score/maxScore/comment; ``version`` +1 only when one of them changes.
 
         Returns False when the stored grade already had these values (nothing written).
-        One conditional UpdateItem: concurrent saves each bump the version once.
+        Replacing a released version first copies it to the ``released*`` snapshot, so
+        students keep seeing it until the next release. One transaction: the grade
+        (conditional on the version read) and a check that no release happened since
+        the epoch was read; on a race, read again and retry.
         """
-        values: dict[str, Any] = {
-            "score": grade.score,
-            "maxScore": grade.max_score,
-            "comment": grade.comment,
-            "gradedAt": now_epoch(),
-            "gradedBy": grade.graded_by,
-            "classId": grade.class_id,
-            "unitId": grade.unit_id,
-            "accountId": grade.account_id,
-            "kind": "grade",
-            "sub": grade.sub,
-            "issuer": grade.issuer,
-        }
-        present = {k: v for k, v in values.items() if v is not None}
-        names = {f"#{k}": k for k in [*present, "version"]}
-        sets = [f"#{k} = :{k}" for k in present]
-        sets.append("#version = if_not_exists(#version, :zero) + :one")
-        try:
-            app_table().update_item(
-                Key={"pk": f"UNIT#{grade.unit_id}", "sk": f"GRADE#{grade.account_id}"},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=(
-                    "attribute_not_exists(pk) OR #score <> :score OR #maxScore <> :maxScore "
-                    "OR #comment <> :comment"
-                ),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    **{f":{k}": v for k, v in present.items()},
-                    ":zero": 0,
-                    ":one": 1,
-                },
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
+        for _ in range(SAVE_ATTEMPTS):
+            current, epoch = self._grade_and_epoch(grade.unit_id, grade.account_id)
+            if current is not None and _same_values(current, grade):
                 return False
-            raise
-        return True
+            try:
+                self._write(grade, current, epoch)
+            except ClientError as error:
+                cancellation_codes(error)  # re-raises anything but a cancelled transaction
+                continue  # the grade or the epoch moved: read again
+            return True
+        raise GradeChangedTooOften(f"grade {grade.unit_id}/{grade.account_id}")
+
+    @staticmethod
+    def _write(grade: GradeWrite, current: dict | None, epoch: int) -> None:
+        values = saved_values(grade, current, epoch)
+        version = int(current.get("version") or 0) if current else 0
+        present = {k: v for k, v in values.items() if v is not None}
+        update: dict[str, Any] = {
+            "TableName": get_settings().app_table,
+            "Key": grade_key(grade.unit_id, grade.account_id),
+            "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in present),
+            "ExpressionAttributeNames": {f"#{k}": k for k in present},
+            "ExpressionAttributeValues": {f":{k}": v for k, v in present.items()},
+        }
+        if current is None:
+            update["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            update["ConditionExpression"] = "#version = :read"
+            update["ExpressionAttributeValues"][":read"] = version
+        check = {
+            "TableName": get_settings().app_table,
+            "Key": grades_state_key(grade.unit_id),
+            **epoch_condition(epoch),
+        }
+        dynamodb_client().transact_write_items(
+            TransactItems=[{"Update": update}, {"ConditionCheck": check}]
+        )
+
+
+def saved_values(grade: GradeWrite, current: dict | None, epoch: int) -> dict[str, Any]:
+    """The attributes a save sets on the grade item read as ``current`` under ``epoch``."""
+    version = int(current.get("version") or 0) if current else 0
+    values: dict[str, Any] = {
+        "score": grade.score,
+        "maxScore": grade.max_score,
+        "comment": grade.comment,
+        "gradedAt": now_epoch(),
+        "gradedBy": grade.graded_by,
+        "classId": grade.class_id,
+        "unitId": grade.unit_id,
+        "accountId": grade.account_id,
+        "kind": "grade",
+        "sub": grade.sub,
+        "issuer": grade.issuer,
+        "version": version + 1,
+        "editEpoch": epoch,
+    }
+    released = released_grade(current, epoch) if current else None
+    if released is not None and released.version == version:
+        values |= {  # this save replaces the released version: keep a copy of it
+            "releasedVersion": released.version,
+            "releasedScore": released.score,
+            "releasedMaxScore": released.max_score,
+            "releasedComment": released.comment,
+            "releasedGradedAt": released.graded_at,
+        }
+    return values
+
+
+def _same_values(item: dict[str, Any], grade: GradeWrite) -> bool:
+    return (
+        item.get("score") == grade.score
+        and item.get("maxScore") == grade.max_score
+        and (item.get("comment") or "") == grade.comment
+    )

@@ -40,7 +40,7 @@ def release_grades(class_id: str, unit_id: str) -> Response:
     require_unit(class_id, unit_id)
     try:
         release_id = start_release(session, class_id, unit_id)
-    except ReleaseError as error:  # a grade kept changing under the release
+    except ReleaseError as error:  # grade saves kept winning the race with the release
         raise Conflict(str(error)) from error
     return _json(202, {"releaseId": release_id})
 

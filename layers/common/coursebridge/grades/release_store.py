@@ -24,6 +24,7 @@ from coursebridge.grades.release_plan import GradeState, ReleaseCounts, ReleaseE
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import (
     app_table,
+    batch_get,
     cancellation_codes,
     dynamodb_client,
     is_conditional_failure,
@@ -102,31 +103,14 @@ class ReleaseStore:
 
     def member_names(self, class_id: str, account_ids: list[str]) -> dict[str, str]:
         """Display names of these members (BatchGetItem, 100 keys a call)."""
-        names: dict[str, str] = {}
-        table = get_settings().app_table
-        client = dynamodb_client()
-        for start in range(0, len(account_ids), 100):
-            keys = [
-                {"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{account_id}"}
-                for account_id in account_ids[start : start + 100]
-            ]
-            request = {
-                table: {
-                    "Keys": keys,
-                    "ProjectionExpression": "sk, #n, email",
-                    "ExpressionAttributeNames": {"#n": "name"},
-                }
-            }
-            for _ in range(10):  # unprocessed keys come back under throttling
-                response = client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(table, []):
-                    account_id = item["sk"].removeprefix("MEMBER#")
-                    names[account_id] = item.get("name") or item.get("email") or ""
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(0.05)
-        return names
+        keys = [{"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{a}"} for a in account_ids]
+        items = batch_get(
+            get_settings().app_table, keys, projection="pk, sk, #n, email", names={"#n": "name"}
+        )
+        return {
+            sk.removeprefix("MEMBER#"): item.get("name") or item.get("email") or ""
+            for (_, sk), item in items.items()
+        }
 
     def member(self, class_id: str, account_id: str) -> dict | None:
         return (

@@ -14,7 +14,6 @@ create one class; the loser reads the winner's map.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from pydantic import BaseModel, Field
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import (
     app_table,
+    batch_get,
     cancellation_codes,
     dynamodb_client,
     is_conditional_failure,
@@ -170,20 +170,7 @@ class ClassStore:
     def mapped_targets(self, keys: list[dict[str, str]]) -> list[dict[str, Any] | None]:
         """Several maps in one strongly consistent BatchGetItem: a launch reads its
         course map and activity map together (one round trip instead of two)."""
-        table = get_settings().app_table
-        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        request: dict[str, Any] = {table: {"Keys": unique, "ConsistentRead": True}}
-        for attempt in range(8):
-            response = dynamodb_client().batch_get_item(RequestItems=request)
-            for item in response["Responses"].get(table, []):
-                found[(item["pk"], item["sk"])] = item
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(0.02 * 2**attempt)  # throttled: back off, then ask for the rest
-        else:
-            raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+        found = batch_get(get_settings().app_table, keys, consistent=True)
         return [found.get((k["pk"], k["sk"])) for k in keys]
 
     def mark_link_recorded(self, map_key: dict[str, str], signature: str) -> None:

@@ -34,6 +34,39 @@ def dynamodb_client() -> Any:
     return aws.dynamodb().meta.client
 
 
+def batch_get(
+    table: str,
+    keys: list[dict[str, str]],
+    *,
+    consistent: bool = False,
+    projection: str | None = None,
+    names: dict[str, str] | None = None,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Items of a ``pk``/``sk`` table by key, 100 keys a BatchGetItem; keys the table
+    does not have are absent from the result. Unprocessed keys (throttling) are asked
+    again with backoff; still unprocessed after 8 tries is an error, never a missing item."""
+    unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(unique), 100):
+        spec: dict[str, Any] = {"Keys": unique[start : start + 100], "ConsistentRead": consistent}
+        if projection:
+            spec["ProjectionExpression"] = projection
+        if names:
+            spec["ExpressionAttributeNames"] = names
+        request: dict[str, Any] = {table: spec}
+        for attempt in range(8):
+            response = dynamodb_client().batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                found[(item["pk"], item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.02 * 2**attempt)  # throttled: back off, then ask for the rest
+        else:
+            raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+    return found
+
+
 def is_conditional_failure(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 

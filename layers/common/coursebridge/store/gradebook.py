@@ -19,7 +19,6 @@ released version, and never becomes visible without a release.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,7 +27,13 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from coursebridge.settings import get_settings
-from coursebridge.store.dynamo import app_table, cancellation_codes, dynamodb_client, now_epoch
+from coursebridge.store.dynamo import (
+    app_table,
+    batch_get,
+    cancellation_codes,
+    dynamodb_client,
+    now_epoch,
+)
 
 GRADES_SK = "GRADES"  # sorts right after every "GRADE#…" item: one query reads both
 SAVE_ATTEMPTS = 8
@@ -171,19 +176,11 @@ class GradeWrite(BaseModel):
 class GradebookStore:
     def _grade_and_epoch(self, unit_id: str, account_id: str) -> tuple[dict | None, int]:
         """The grade item and the unit's release epoch: one consistent BatchGetItem."""
-        table = get_settings().app_table
-        keys = [grade_key(unit_id, account_id), grades_state_key(unit_id)]
-        request = {table: {"Keys": keys, "ConsistentRead": True}}
-        found: dict[str, dict] = {}
-        for _ in range(10):  # unprocessed keys come back under throttling
-            response = dynamodb_client().batch_get_item(RequestItems=request)
-            for item in response["Responses"].get(table, []):
-                found[item["sk"]] = item
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(0.05)
-        return found.get(f"GRADE#{account_id}"), release_epoch_of(found.get(GRADES_SK))
+        grade, state = grade_key(unit_id, account_id), grades_state_key(unit_id)
+        found = batch_get(get_settings().app_table, [grade, state], consistent=True)
+        return found.get((grade["pk"], grade["sk"])), release_epoch_of(
+            found.get((state["pk"], state["sk"]))
+        )
 
     def get(self, unit_id: str, account_id: str) -> GradeRecord | None:
         item, epoch = self._grade_and_epoch(unit_id, account_id)
@@ -218,7 +215,6 @@ class GradebookStore:
     @staticmethod
     def _write(grade: GradeWrite, current: dict | None, epoch: int) -> None:
         values = saved_values(grade, current, epoch)
-        version = int(current.get("version") or 0) if current else 0
         present = {k: v for k, v in values.items() if v is not None}
         update: dict[str, Any] = {
             "TableName": get_settings().app_table,
@@ -231,7 +227,7 @@ class GradebookStore:
             update["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             update["ConditionExpression"] = "#version = :read"
-            update["ExpressionAttributeValues"][":read"] = version
+            update["ExpressionAttributeValues"][":read"] = values["version"] - 1
         check = {
             "TableName": get_settings().app_table,
             "Key": grades_state_key(grade.unit_id),

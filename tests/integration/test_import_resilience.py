@@ -241,3 +241,99 @@ def test_a_conflict_in_one_of_several_concurrent_transactions_fails_that_row_alo
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(82, "email")]
     assert count_accounts() == 1 + 1 + 119
     assert account_by_email("user119@example.com") is not None
+
+
+class LookupSpy:
+    """Records which rows each batch looked up before writing."""
+
+    def __init__(self, monkeypatch) -> None:
+        from coursebridge.imports.apply import AccountBatches
+
+        self.looked_up: list[list[int]] = []
+        real_lookup = AccountBatches.lookup
+
+        def spy(batches, valid_rows):
+            valid_rows = list(valid_rows)
+            self.looked_up.append([row.row for row in valid_rows])
+            return real_lookup(batches, valid_rows)
+
+        monkeypatch.setattr(AccountBatches, "lookup", spy)
+
+
+def test_after_a_batch_of_new_users_rows_are_written_first_and_only_refused_ones_looked_up(
+    stack, monkeypatch
+):
+    """Batch 1 (all new) is looked up; batch 2 is written straight away, and only the
+    rows the claims refuse (an existing user, another user's issuedID) are looked up
+    and then updated, kept or failed exactly as in a looked-up batch."""
+    monkeypatch.setattr(run, "BATCH_ROWS", 10)
+    admin = make_admin()
+    mail_count(stack)
+    run_until_done(stack, upload(stack, admin, rows(
+        "Old,Same,same@example.com,0,S-1,S1", "Old,Name,renamed@example.com,0,S-2,S1",
+        "Ann,Holder,holder@example.com,0,TAKEN,S1"), name="first.csv"))  # fmt: skip
+    spy = LookupSpy(monkeypatch)
+    lines = user_lines(10)  # rows 2-11: batch 1, all new
+    lines += [
+        "Old,Same,same@example.com,0,S-1,S1",  # row 12: unchanged
+        "New,Name,renamed@example.com,1,S-2,S1",  # row 13: updated
+        "Tom,Lee,tom@example.com,0,TAKEN,S1",  # row 14: issuedID of another user
+        *user_lines(7, start=10),  # rows 15-21: new
+    ]
+    job = run_until_done(stack, upload(stack, admin, rows(*lines), send_welcome="true"))
+    assert job.counts == {"created": 17, "updated": 1, "unchanged": 1, "failed": 1}
+    assert spy.looked_up == [list(range(2, 12)), [12, 13, 14]]
+    report, _ = read_report(stack, job)
+    assert report["errors"] == [
+        {"row": 14, "field": "issuedID", "message": "issuedID already used by another user"}
+    ]
+    renamed = account_by_email("renamed@example.com")
+    assert (renamed.first_name, renamed.is_teacher) == ("New", True)
+    assert account_by_email("tom@example.com") is None
+    assert account_by_email("user16@example.com").issued_ids == {"S1": "ID16"}
+    assert count_accounts() == 1 + 3 + 17
+
+
+def test_a_dry_run_never_writes_first(stack, monkeypatch):
+    monkeypatch.setattr(run, "BATCH_ROWS", 10)
+    admin = make_admin()
+    mail_count(stack)
+    spy = LookupSpy(monkeypatch)
+    job = run_until_done(stack, upload(stack, admin, rows(*user_lines(30)), dry_run="true"))
+    assert job.counts["created"] == 30
+    assert spy.looked_up == [list(range(2, 12)), list(range(12, 22)), list(range(22, 32))]
+    assert count_accounts() == 1
+
+
+def test_a_conflict_costs_one_more_transaction_not_one_per_row(stack, monkeypatch):
+    """Two rows of one 33-row transaction lose their claims to a racer: the
+    cancellation names them, they fail, and the other 31 rows go again together."""
+    admin = make_admin()
+    mail_count(stack)
+    from coursebridge.imports.apply import AccountBatches
+    from coursebridge.store.accounts import Account, AccountStore
+
+    real_lookup = AccountBatches.lookup
+
+    def racing_lookup(self, valid_rows):
+        found = real_lookup(self, valid_rows)
+        AccountStore().create(Account(email="user3@example.com"))
+        AccountStore().create(Account(email="user20@example.com"))
+        return found
+
+    monkeypatch.setattr(AccountBatches, "lookup", racing_lookup)
+    sent: list[int] = []
+
+    def count(params, **_):
+        sent.append(len(params["TransactItems"]))
+
+    bulk = aws.bulk_client("dynamodb")
+    bulk.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", count)
+    try:
+        job = run_until_done(stack, upload(stack, admin, rows(*user_lines(33))))
+    finally:
+        bulk.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", count)
+    assert job.counts == {"created": 31, "updated": 0, "unchanged": 0, "failed": 2}
+    assert sent == [99, 93]
+    report, _ = read_report(stack, job)
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(5, "email"), (22, "email")]

@@ -3,7 +3,8 @@
 Look-ups: BatchGetItem (consistent, 100 keys each) for the rows' email and issuedID
 claims, then for the accounts behind the emails. Writes: TransactWriteItems of up to
 100 actions, whole rows only (an account with its claims); when a transaction is
-cancelled, its rows are retried one transaction each, so a conflicting row fails alone.
+cancelled, the rows whose conditions failed fail alone and the others are sent again
+together.
 
 Requests are independent of each other within a step (the first pass has already
 failed every row that repeats an email or issuedID of another row, so no two rows
@@ -43,7 +44,7 @@ from coursebridge.store.dynamo import now_epoch
 
 MAX_GET_KEYS = 100
 MAX_ACTIONS = 100
-WORKERS = 4  # requests in flight at once, per import
+WORKERS = 2  # requests in flight at once, per import
 EMAIL_TAKEN = "Email was taken by another account during the import; upload this row again"
 ACCOUNT_CHANGED = "The account changed during the import; upload this row again"
 
@@ -272,20 +273,53 @@ class AccountBatches:
     def _write_group(
         self, group: list[tuple[Create | Update, list[dict]]]
     ) -> dict[int, RowFailure]:
-        actions = [action for _, row_actions in group for action in row_actions]
-        try:
-            self._transact(actions)
-            return {}
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            if len(group) == 1:
-                plan, row_actions = group[0]
-                return {plan.row.row: self._failure(plan, row_actions, error)}
+        """Write the group in one transaction; rows whose conditions fail fail alone.
+
+        A cancelled transaction says, action by action, which condition failed
+        (``CancellationReasons``): those rows fail and the rest go again together, so a
+        conflict costs one more transaction, not one per row. Without reasons (no
+        store we know of omits them) the rows go one transaction each.
+        """
         failures: dict[int, RowFailure] = {}
-        for member in group:  # one conflicting row must not fail the others
-            failures.update(self._write_group([member]))
+        pending = group
+        while pending:
+            try:
+                self._transact([action for _, row_actions in pending for action in row_actions])
+                return failures
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = error.response.get("CancellationReasons") or []
+            refused = self._refused_rows(pending, reasons)
+            if not refused:
+                if len(pending) == 1:
+                    plan, row_actions = pending[0]
+                    failures[plan.row.row] = self._failure(plan, row_actions, reasons)
+                    return failures
+                for member in pending:
+                    failures.update(self._write_group([member]))
+                return failures
+            for plan, row_actions, row_reasons in refused:
+                failures[plan.row.row] = self._failure(plan, row_actions, row_reasons)
+            failed = {plan.row.row for plan, _, _ in refused}
+            pending = [member for member in pending if member[0].row.row not in failed]
         return failures
+
+    @staticmethod
+    def _refused_rows(
+        group: list[tuple[Create | Update, list[dict]]], reasons: list[dict]
+    ) -> list[tuple[Create | Update, list[dict], list[dict]]]:
+        """The rows with a failed condition, each with its own slice of the reasons."""
+        if len(reasons) != sum(len(row_actions) for _, row_actions in group):
+            return []
+        refused = []
+        start = 0
+        for plan, row_actions in group:
+            row_reasons = reasons[start : start + len(row_actions)]
+            start += len(row_actions)
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in row_reasons):
+                refused.append((plan, row_actions, row_reasons))
+        return refused
 
     def _transact(self, actions: list[dict]) -> None:
         wire = [wire_action(action) for action in actions]
@@ -303,9 +337,8 @@ class AccountBatches:
                 raise
 
     def _failure(
-        self, plan: Create | Update, actions: list[dict], error: ClientError
+        self, plan: Create | Update, actions: list[dict], reasons: list[dict]
     ) -> RowFailure:
-        reasons = error.response.get("CancellationReasons") or []
         message = ACCOUNT_CHANGED
         field = ""
         for action, reason in zip(actions, reasons, strict=False):

@@ -76,6 +76,9 @@ class Lookups:
     issued_holders: Mapping[tuple[str, str], str]  # (schoolID, issuedID) → accountId
 
 
+NONE_FOUND = Lookups(accounts_by_email={}, issued_holders={})
+
+
 def _is_unchanged(row: UserRow, account: Account, org_id: str) -> bool:
     return (
         account.first_name == row.first_name
@@ -120,6 +123,10 @@ def plan_row(
     if new_password is None and _is_unchanged(row, existing.account, school.org_id):
         return Unchanged(row)
     return Update(row, existing, school.org_id, new_password)
+
+
+def row_number(plan: Plan) -> int:
+    return plan.row if isinstance(plan, RowFailure) else plan.row.row
 
 
 def outcome_of(plan: Plan) -> str:

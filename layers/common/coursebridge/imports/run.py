@@ -10,7 +10,9 @@ message resumes from it (rows of a replayed batch are recognised by their stamps
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
@@ -25,7 +27,15 @@ from coursebridge.imports.jobs import Job, JobStore, LeaseLost
 from coursebridge.imports.options import ImportOptions, NotAnUpload, Upload
 from coursebridge.imports.parse import Header, Record, is_blank, read_records
 from coursebridge.imports.password import hash_password
-from coursebridge.imports.plan import Plan, outcome_of, plan_row
+from coursebridge.imports.plan import (
+    NONE_FOUND,
+    Create,
+    Plan,
+    School,
+    outcome_of,
+    plan_row,
+    row_number,
+)
 from coursebridge.imports.report import ReportSummary, publish_report, timestamp
 from coursebridge.imports.scan import scan_file
 from coursebridge.imports.source import PROCESSED_MARK, UploadedObject
@@ -38,6 +48,7 @@ from coursebridge.store.dynamo import now_epoch
 logger = Logger(child=True)
 
 BATCH_ROWS = 1000  # rows per checkpoint; their requests go out concurrently
+NEW_SHARE = 0.9  # a batch this much creations: the next one writes before looking up
 STOP_MARGIN_MS = 60_000  # stop and hand over with this much time left
 
 RemainingMs = Callable[[], int]
@@ -108,6 +119,55 @@ class _DuplicateCursor:
         return found
 
 
+@dataclass(frozen=True)
+class CheckedBatch:
+    """A batch after validation: rows to plan and write, rows already failed, and
+    where the next batch starts."""
+
+    valid: list[UserRow]
+    failures: list[RowFailure]
+    end: int  # byte offset after the batch's last record
+    next_row: int
+    next_line: int
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check_batch(
+    batch: list[Record],
+    header: Header,
+    duplicates: _DuplicateCursor,
+    allowed: Mapping[str, School],
+) -> CheckedBatch:
+    """Validate a batch (no writes): each row valid, or failed with all its errors."""
+    dups = duplicates.upto(batch[-1].row)
+    failures: list[RowFailure] = []
+    valid: list[UserRow] = []
+    for record in batch:
+        if is_blank(record.cells):
+            continue
+        checked = validate_record(record, header, allowed)
+        found = dups.get(record.row, [])
+        if isinstance(checked, RowFailure):
+            checked.errors.extend(found)
+            failures.append(checked)
+        elif found:
+            failures.append(RowFailure(record.row, record.cells, list(found)))
+        else:
+            valid.append(checked)
+    last = batch[-1]
+    return CheckedBatch(valid, failures, last.end, last.row + 1, last.line + 1)
+
+
 class Importer:
     def __init__(self, job: Job, owner: str, remaining_ms: RemainingMs) -> None:
         self.job = job
@@ -117,6 +177,7 @@ class Importer:
         self.source = UploadedObject(job.upload.bucket, job.upload.key, job.version_id)
         self._uploader: Uploader | None = None
         self._saved = (job.offset, job.status)
+        self._expect_new = False  # the first batch looks its rows up
 
     @property
     def uploader(self) -> Uploader:
@@ -192,23 +253,33 @@ class Importer:
 
     # ---------------------------------------------------------------- pass 2
     def import_rows(self) -> bool:
-        """True when the last row is done; False when time ran short (checkpointed)."""
+        """True when the last row is done; False when time ran short (checkpointed).
+
+        Two stages overlap: while one batch is written and checkpointed (in a worker
+        thread), the next is read and validated, which touches nothing. A batch's writes
+        start only after the previous checkpoint is saved, so a crash still leaves
+        every row either before the checkpoint or in the batch that a retry replays.
+        """
         job = self.job
         header = Header.from_state(job.header or {})
         lines = decode_lines(self.source.chunks(job.offset), job.encoding, job.offset, job.line)
         duplicates = _DuplicateCursor(self.jobs.duplicates_from(job, job.row))
         mailer = self._welcome_mailer()
-        with AccountBatches(job.upload.job_id) as batches:
-            batch: list[Record] = []
-            for record in read_records(lines, first_row=job.row):
-                batch.append(record)
-                if len(batch) >= BATCH_ROWS:
-                    self._import_batch(batch, header, duplicates, batches, mailer)
-                    batch = []
+        allowed = self.uploader.schools
+        writing: Future[None] | None = None
+        with (
+            AccountBatches(job.upload.job_id) as batches,
+            ThreadPoolExecutor(1, thread_name_prefix="import-batch") as writer,
+        ):
+            for batch in _batches(read_records(lines, first_row=job.row), BATCH_ROWS):
+                checked = _check_batch(batch, header, duplicates, allowed)
+                if writing is not None:
+                    writing.result()  # the batch before is written and checkpointed
                     if self.remaining_ms() < STOP_MARGIN_MS:
                         return False
-            if batch:
-                self._import_batch(batch, header, duplicates, batches, mailer)
+                writing = writer.submit(self._write_batch, checked, batches, mailer)
+            if writing is not None:
+                writing.result()
         job.status = "reporting"
         self._save()
         return True
@@ -223,56 +294,57 @@ class Importer:
             with_password=self.job.password_hash is not None,
         )
 
-    def _import_batch(
-        self,
-        batch: list[Record],
-        header: Header,
-        duplicates: _DuplicateCursor,
-        batches: AccountBatches,
-        mailer: WelcomeMailer | None,
+    def _write_batch(
+        self, checked: CheckedBatch, batches: AccountBatches, mailer: WelcomeMailer | None
     ) -> None:
         job = self.job
-        allowed = self.uploader.schools
-        dups = duplicates.upto(batch[-1].row)
-        failures: list[RowFailure] = []
-        valid: list[UserRow] = []
-        for record in batch:
-            if is_blank(record.cells):
-                continue
-            checked = validate_record(record, header, allowed)
-            found = dups.get(record.row, [])
-            if isinstance(checked, RowFailure):
-                checked.errors.extend(found)
-                failures.append(checked)
-            elif found:
-                failures.append(RowFailure(record.row, record.cells, list(found)))
-            else:
-                valid.append(checked)
-        plans: list[Plan] = []
-        if valid:
-            lookups = batches.lookup(valid)
-            plans = [
-                plan_row(row, lookups, allowed, job.upload.job_id, job.password_hash)
-                for row in valid
-            ]
-            if not job.dry_run:
-                written = batches.apply(plans)
-                plans = [written.get(p.row.row, p) if not isinstance(p, RowFailure) else p
-                         for p in plans]  # fmt: skip
+        failures = list(checked.failures)
+        plans = self._plan_and_write(checked.valid, batches)
         failures += [p for p in plans if isinstance(p, RowFailure)]
         if failures:
             self.jobs.put_failures(job, failures)
         for plan in plans:
             job.counts[outcome_of(plan)] += 1
-        job.counts["failed"] += len(failures) - sum(isinstance(p, RowFailure) for p in plans)
+        job.counts["failed"] += len(checked.failures)
         if mailer is not None:
             for plan in plans:
-                if outcome_of(plan) == "created" and not isinstance(plan, RowFailure):
-                    row = plan.row
-                    mailer.send(row.email, row.first_name)
-        last = batch[-1]
-        job.offset, job.row, job.line = last.end, last.row + 1, last.line + 1
+                if isinstance(plan, Create):
+                    mailer.send(plan.row.email, plan.row.first_name)
+        job.offset, job.row, job.line = checked.end, checked.next_row, checked.next_line
         self._save()
+
+    def _plan_and_write(self, valid: list[UserRow], batches: AccountBatches) -> list[Plan]:
+        """Each row's outcome, written (unless a dry run).
+
+        Most rows of a first upload are new. While the previous batch was mostly
+        creations, a batch skips the look-ups and writes every row as a new account
+        at once: the claims' conditions refuse any row whose email or issuedID is
+        already held, and only those rows are looked up and planned the usual way.
+        """
+        if not valid:
+            return []
+        job = self.job
+        allowed = self.uploader.schools
+        decided: dict[int, Plan] = {}
+        rest = valid
+        if self._expect_new and not job.dry_run:
+            creates = [plan_row(row, NONE_FOUND, allowed, job.upload.job_id, job.password_hash)
+                       for row in valid]  # fmt: skip
+            refused = batches.apply(creates)
+            decided = {p.row.row: p for p in creates if p.row.row not in refused}
+            rest = [row for row in valid if row.row in refused]
+        if rest:
+            lookups = batches.lookup(rest)
+            plans = [plan_row(row, lookups, allowed, job.upload.job_id, job.password_hash)
+                     for row in rest]  # fmt: skip
+            if not job.dry_run:
+                written = batches.apply(plans)
+                plans = [written.get(p.row.row, p) if not isinstance(p, RowFailure) else p
+                         for p in plans]  # fmt: skip
+            decided.update((row_number(p), p) for p in plans)
+        created = sum(isinstance(p, Create) for p in decided.values())
+        self._expect_new = created >= NEW_SHARE * len(valid)
+        return [decided[row.row] for row in valid]
 
     # ---------------------------------------------------------------- report
     def report(self) -> None:

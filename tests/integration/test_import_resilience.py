@@ -130,6 +130,37 @@ def test_a_crash_half_way_resumes_without_losing_or_duplicating_a_row(stack, mon
     assert welcomed == {f"user{i}@example.com" for i in range(25)}
 
 
+def test_a_crash_between_a_batchs_writes_and_its_welcome_emails_still_welcomes_everyone(
+    stack, monkeypatch
+):
+    """Batch 2 is written (write-first), then the invocation dies before its welcome
+    emails: the replay recognises the rows as created by this import and mails them."""
+    from coursebridge.notify.welcome_email import WelcomeMailer
+
+    monkeypatch.setattr(run, "BATCH_ROWS", 10)
+    admin = make_admin()
+    seen = mail_count(stack)
+    uploaded = upload(stack, admin, rows(*user_lines(25)), send_welcome="true")
+    real_send = WelcomeMailer.send
+    crashed = {"done": False}
+
+    def dies_at_user_10(self, email, first_name):
+        if email == "user10@example.com" and not crashed["done"]:
+            crashed["done"] = True
+            raise RuntimeError("simulated crash")
+        return real_send(self, email, first_name)
+
+    monkeypatch.setattr(WelcomeMailer, "send", dies_at_user_10)
+    event = s3_event(stack, uploaded)
+    assert invoke(event)["batchItemFailures"] == [{"itemIdentifier": "m1"}]
+    assert count_accounts() == 1 + 20
+    assert invoke(event) == {"batchItemFailures": []}
+    job = job_for(stack, uploaded)
+    assert job.counts == {"created": 25, "updated": 0, "unchanged": 0, "failed": 0}
+    welcomed = {m.to[0] for m in emails_to(stack, "@example.com", since=seen)}
+    assert welcomed == {f"user{i}@example.com" for i in range(25)}
+
+
 def test_a_long_import_hands_over_to_a_new_invocation(stack, monkeypatch):
     monkeypatch.setattr(run, "BATCH_ROWS", 100)
     admin = make_admin()

@@ -44,7 +44,7 @@ from coursebridge.store.dynamo import now_epoch
 
 MAX_GET_KEYS = 100
 MAX_ACTIONS = 100
-WORKERS = 2  # requests in flight at once, per import
+WORKERS = 4  # requests in flight at once, per import
 EMAIL_TAKEN = "Email was taken by another account during the import; upload this row again"
 ACCOUNT_CHANGED = "The account changed during the import; upload this row again"
 

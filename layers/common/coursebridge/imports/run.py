@@ -29,6 +29,7 @@ from coursebridge.imports.parse import Header, Record, is_blank, read_records
 from coursebridge.imports.password import hash_password
 from coursebridge.imports.plan import (
     NONE_FOUND,
+    AlreadyApplied,
     Create,
     Plan,
     School,
@@ -306,9 +307,9 @@ class Importer:
         for plan in plans:
             job.counts[outcome_of(plan)] += 1
         job.counts["failed"] += len(checked.failures)
-        if mailer is not None:
+        if mailer is not None:  # a replayed batch's creations too: at least once
             for plan in plans:
-                if isinstance(plan, Create):
+                if isinstance(plan, Create | AlreadyApplied) and outcome_of(plan) == "created":
                     mailer.send(plan.row.email, plan.row.first_name)
         job.offset, job.row, job.line = checked.end, checked.next_row, checked.next_line
         self._save()

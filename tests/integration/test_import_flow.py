@@ -113,3 +113,27 @@ def test_custom_password_is_hashed_and_removed_from_the_object(stack):
     for version in versions:
         meta = s3.head_object(Bucket=bucket, Key=uploaded["key"], VersionId=version["VersionId"])
         assert "custom-password" not in meta["Metadata"]
+
+
+def test_an_excel_unicode_text_export_imports_like_a_csv(stack):
+    """Excel's "Unicode Text": UTF-16 LE with a BOM, tab-separated, CRLF. The errors CSV
+    comes back as a plain comma CSV with the same cells."""
+    admin = make_admin()
+    mail_count(stack)
+    lines = [
+        "firstName\tlastName\temail\tisTeacher\tissuedID\tschoolID",
+        "Jane\tDoe, Jr.\tjane@example.com\t0\t1001\tS1",
+        "Bad\tEmail\tnot-an-email\t0\t1002\tS1",
+    ]
+    body = b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le") + "\r\n".encode("utf-16-le")
+    job = run_until_done(stack, upload(stack, admin, body, name="roster.txt.csv"))
+    report, errors_csv = read_report(stack, job)
+    assert (report["created"], report["failed"]) == (1, 1)
+    assert report["errors"] == [
+        {"row": 3, "field": "email", "message": "Validation isEmail on email failed"}
+    ]
+    assert errors_csv == [
+        ["firstName", "lastName", "email", "isTeacher", "issuedID", "schoolID", "error"],
+        ["Bad", "Email", "not-an-email", "0", "1002", "S1", "Validation isEmail on email failed"],
+    ]
+    assert account_by_email("jane@example.com").last_name == "Doe, Jr."

@@ -215,3 +215,77 @@ def test_many_lines_in_one_chunk_keep_exact_resume_offsets(encoding):
     assert [line.number for line in lines] == [5, 6, 7, 8]
     ends = [3 + len("".join(texts[: i + 1]).encode(encoding)) for i in range(len(texts))]
     assert [line.end for line in lines] == ends
+
+
+EXCEL_SEMICOLONS = (
+    b"\xef\xbb\xbf"
+    + (HEADER.replace(",", ";") + "\r\nJane;Doe, Jr.;jane@example.com;0;1001;S1\r\n").encode()
+)
+EXCEL_UNICODE_TEXT = b"\xff\xfe" + (
+    HEADER.replace(",", "\t") + "\r\nJane\tDoe, Jr.\tjane@example.com\t0\t1001\tS1\r\n"
+).encode("utf-16-le")
+
+
+@pytest.mark.parametrize(
+    ("data", "delimiter"),
+    [
+        pytest.param(
+            EXCEL_SEMICOLONS,
+            ";",
+            id="Excel CSV where the decimal mark is a comma (';', UTF-8 BOM, CRLF)",
+        ),
+        pytest.param(EXCEL_UNICODE_TEXT, "\t", id="Excel Unicode Text (tabs, UTF-16 LE BOM)"),
+        pytest.param(
+            (HEADER.replace(",", "|") + "\nJane|Doe, Jr.|jane@example.com|0|1001|S1\n").encode(),
+            "|",
+            id="pipes",
+        ),
+        pytest.param(b"sep=;\r\n" + EXCEL_SEMICOLONS[3:], ";", id="Excel sep= line"),
+        pytest.param(
+            (
+                "Notes; misc," + HEADER + '\n"a;b",Jane,"Doe, Jr.",jane@example.com,0,1001,S1\n'
+            ).encode(),
+            ",",
+            id="commas win over a stray ';' in a header",
+        ),
+    ],
+)
+def test_the_delimiter_is_the_one_that_makes_the_header_name_the_columns(data, delimiter):
+    result, _ = scan(data)
+    assert (result.header.delimiter, result.rows, result.first_row) == (delimiter, 1, 2)
+    # The second pass (and a resume) reads the body with the delimiter kept on the job.
+    header = Header.from_state(result.header.to_state())
+    lines = decode_lines(chunks(data[result.body_start :]), result.encoding, result.body_start)
+    (record,) = [r for r in read_records(lines, 2, header.delimiter) if r.cells]
+    row = validate_record(record, header, {"S1"})
+    assert isinstance(row, UserRow)
+    assert (record.row, row.last_name, row.email, row.issued_id) == (
+        2,
+        "Doe, Jr.",
+        "jane@example.com",
+        "1001",
+    )
+
+
+def test_a_header_that_names_no_column_with_any_delimiter_is_still_no_header():
+    with pytest.raises(FileError) as error:
+        scan(b"Jane;Doe;jane@x.com;0;1;S1\n")
+    assert error.value.code == "no_header"
+
+
+def test_a_sep_line_is_not_a_row_so_row_numbers_match_excel():
+    data = b"sep=;\n" + (HEADER.replace(",", ";") + "\nJane;Doe;not-an-email;0;1;S1\n").encode()
+    result, _ = scan(data)
+    lines = decode_lines(
+        chunks(data[result.body_start :]), result.encoding, result.body_start, result.first_line
+    )
+    (record,) = list(read_records(lines, result.first_row, result.header.delimiter))
+    failure = validate_record(record, result.header, {"S1"})
+    assert isinstance(failure, RowFailure)
+    assert (failure.row, record.line) == (2, 3)  # Excel shows row 2; the file's line 3
+
+
+def test_jobs_stored_before_the_delimiter_was_kept_read_as_commas():
+    state = Header.from_cells(HEADER.split(",")).to_state()
+    del state["delimiter"]
+    assert Header.from_state(state).delimiter == ","

@@ -11,6 +11,32 @@ from coursebridge.imports.errors import FileError
 
 REQUIRED = ("firstName", "lastName", "email", "isTeacher", "issuedID", "schoolID")
 _CANONICAL = {name.lower(): name for name in REQUIRED}
+# Comma first: it wins ties. Excel writes ';' where the decimal mark is a comma, and tabs
+# in "Unicode Text" (UTF-16); some exports use '|'.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The delimiter that makes the header line name the most required columns; a
+    comma when none names any (the header's own error then says what is wrong)."""
+    best, best_count = ",", 0
+    for delimiter in DELIMITERS:
+        try:
+            cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        count = sum(cell.strip().lower() in _CANONICAL for cell in cells)
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def declared_delimiter(first_line: str) -> str | None:
+    """Excel's ``sep=;`` line, which declares the delimiter and is not a row."""
+    text = first_line.strip("\r\n")
+    if len(text) == 5 and text[:4].lower() == "sep=":
+        return text[4]
+    return None
 
 
 @dataclass(frozen=True)
@@ -28,9 +54,10 @@ class Header:
     cells: list[str]
     index: dict[str, int]
     ignored: list[str]
+    delimiter: str = ","
 
     @classmethod
-    def from_cells(cls, cells: list[str]) -> Header:
+    def from_cells(cls, cells: list[str], delimiter: str = ",") -> Header:
         names = [cell.strip() for cell in cells]
         if not any(names):
             raise FileError(
@@ -62,10 +89,11 @@ class Header:
                 "missing_columns",
                 f"Missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
             )
-        return cls(cells=list(cells), index=index, ignored=ignored)
+        return cls(cells=list(cells), index=index, ignored=ignored, delimiter=delimiter)
 
     def to_state(self) -> dict:
-        return {"cells": self.cells, "index": self.index, "ignored": self.ignored}
+        return {"cells": self.cells, "index": self.index, "ignored": self.ignored,
+                "delimiter": self.delimiter}  # fmt: skip
 
     @classmethod
     def from_state(cls, state: dict) -> Header:
@@ -73,6 +101,7 @@ class Header:
             cells=list(state["cells"]),
             index={k: int(v) for k, v in state["index"].items()},
             ignored=list(state["ignored"]),
+            delimiter=state.get("delimiter", ","),  # jobs started before it was stored
         )
 
 
@@ -98,10 +127,12 @@ class _Tracker:
             yield line.text
 
 
-def read_records(lines: Iterable[Line], first_row: int = 1) -> Iterator[Record]:
+def read_records(
+    lines: Iterable[Line], first_row: int = 1, delimiter: str = ","
+) -> Iterator[Record]:
     """Every record, blank ones included (they keep the numbering right)."""
     tracker = _Tracker(lines)
-    reader = csv.reader(tracker, strict=True)
+    reader = csv.reader(tracker, delimiter=delimiter, strict=True)
     row = first_row
     while True:
         try:

@@ -272,7 +272,8 @@ class Importer:
             AccountBatches(job.upload.job_id) as batches,
             ThreadPoolExecutor(1, thread_name_prefix="import-batch") as writer,
         ):
-            for batch in _batches(read_records(lines, first_row=job.row), BATCH_ROWS):
+            records = read_records(lines, first_row=job.row, delimiter=header.delimiter)
+            for batch in _batches(records, BATCH_ROWS):
                 checked = _check_batch(batch, header, duplicates, allowed)
                 if writing is not None:
                     writing.result()  # the batch before is written and checkpointed

@@ -14,7 +14,14 @@ from itertools import chain
 from coursebridge.imports.decode import decode_lines, sniff_encoding
 from coursebridge.imports.duplicates import DuplicateFinder
 from coursebridge.imports.errors import FileError, RowError
-from coursebridge.imports.parse import Header, Record, is_blank, read_records
+from coursebridge.imports.parse import (
+    Header,
+    Record,
+    declared_delimiter,
+    detect_delimiter,
+    is_blank,
+    read_records,
+)
 from coursebridge.imports.validate import cell, email_key
 
 
@@ -28,8 +35,10 @@ class ScanResult:
     rows: int
 
 
-def open_records(chunks: Iterator[bytes]) -> tuple[str, int, Iterator[Record]]:
-    """Sniff the encoding from the first bytes; return (encoding, BOM size, records)."""
+def open_records(chunks: Iterator[bytes]) -> tuple[str, int, Iterator[Record], str]:
+    """Sniff the encoding from the first bytes and the delimiter from the header line;
+    return (encoding, BOM size, records, delimiter). An Excel ``sep=`` line is read
+    and skipped, as Excel does: the header after it is row 1."""
     first = b""
     for chunk in chunks:
         first += chunk
@@ -39,20 +48,25 @@ def open_records(chunks: Iterator[bytes]) -> tuple[str, int, Iterator[Record]]:
         raise FileError("empty", "The file is empty.")
     encoding, bom = sniff_encoding(first)
     lines = decode_lines(chain([first[bom:]], chunks), encoding, start=bom)
-    return encoding, bom, read_records(lines)
+    first_line = next(lines)
+    delimiter = declared_delimiter(first_line.text)
+    if delimiter is None:
+        delimiter = detect_delimiter(first_line.text)
+        lines = chain([first_line], lines)
+    return encoding, bom, read_records(lines, delimiter=delimiter), delimiter
 
 
 def scan_file(
     chunks: Iterator[bytes], max_rows: int, finder: DuplicateFinder
 ) -> tuple[ScanResult, Iterator[RowError]]:
     """Raises FileError; returns the layout and the duplicate findings."""
-    encoding, _bom, records = open_records(chunks)
+    encoding, _bom, records, delimiter = open_records(chunks)
     header_record = next(records, None)
     if header_record is None:
         raise FileError("empty", "The file is empty.")
     if is_blank(header_record.cells) and all(is_blank(r.cells) for r in records):
         raise FileError("empty", "The file is empty.")
-    header = Header.from_cells(header_record.cells)
+    header = Header.from_cells(header_record.cells, delimiter)
     rows = 0
     for record in records:
         if is_blank(record.cells):

@@ -340,9 +340,8 @@ class Importer:
             plans = [plan_row(row, lookups, allowed, job.upload.job_id, job.password_hash)
                      for row in rest]  # fmt: skip
             if not job.dry_run:
-                written = batches.apply(plans)
-                plans = [written.get(p.row.row, p) if not isinstance(p, RowFailure) else p
-                         for p in plans]  # fmt: skip
+                written = batches.apply(plans)  # the rows that failed while writing
+                plans = [written.get(row_number(p), p) for p in plans]
             decided.update((row_number(p), p) for p in plans)
         created = sum(isinstance(p, Create) for p in decided.values())
         self._expect_new = created >= NEW_SHARE * len(valid)

@@ -29,7 +29,8 @@ def _tampered(token: str) -> list[str]:
     random_part, expiry, signature = token.split(".")
     return [
         f"{random_part}.{int(expiry) + 86400}.{signature}",  # extended expiry
-        f"{random_part[:-1]}A.{expiry}.{signature}",  # other random part
+        f"{random_part[:-1]}{'B' if random_part.endswith('A') else 'A'}.{expiry}.{signature}",
+        # ^ another random part (the last character always changes)
         f"{random_part}.{expiry}.{signature[:-2]}",  # truncated signature
         f"{random_part}.{expiry}",
         token + ".x",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from coursebridge.outbound.policy import LOOPBACK_SETTING
 from local.template import Template, local_name
 
 DEFAULT_HTTP_PORT = 3000
@@ -54,6 +55,12 @@ def aws_environment(ports: Ports) -> dict[str, str]:
     }
 
 
+def local_only_environment() -> dict[str, str]:
+    """Settings only the local stack has: its platforms (the demo LMS, test LMSs) are
+    http servers on 127.0.0.1, which the outbound policy refuses everywhere else."""
+    return {LOOPBACK_SETTING: "true"}
+
+
 def function_environment(template: Template) -> dict[str, str]:
     """Every function's variables, resolved against the provisioned resources.
 
@@ -73,7 +80,7 @@ def cli_environment(ports: Ports) -> dict[str, str]:
     the secret by its name, both of which KMS and Secrets Manager accept as ids.
     """
     template = Template()
-    env = aws_environment(ports)
+    env = {**aws_environment(ports), **local_only_environment()}
     names = {logical: local_name(logical) for logical in template.resources}
     queue_url = f"{ports.moto_url}/123456789012/" + "{}"
     env.update(

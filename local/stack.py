@@ -9,7 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from local.apigw import Route
-from local.environment import Ports, aws_environment, function_environment
+from local.environment import (
+    Ports,
+    aws_environment,
+    function_environment,
+    local_only_environment,
+)
 from local.http_server import ApiGateway, serve_in_thread
 from local.provision import Provisioner
 from local.runtime import FunctionRunner
@@ -75,6 +80,7 @@ class LocalStack:
         self.environment = {
             **aws_environment(self.ports),
             **function_environment(self.template),
+            **local_only_environment(),
             "CB_TOOL_URL": self.ports.tool_url,
         }
         os.environ.update(self.environment)

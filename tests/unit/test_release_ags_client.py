@@ -28,10 +28,17 @@ from coursebridge.lti.ags import (
     scores_url,
 )
 from coursebridge.lti.ags_token import AccessToken, AgsPlatform, TokenProvider
+from coursebridge.outbound.policy import LOOPBACK_SETTING
 from coursebridge.signing import rsa_public_jwk
 from local.demo_lms.ags import AgsService, Faults, serve
 
 CLIENT = "tool-1"
+
+
+@pytest.fixture(autouse=True)
+def loopback_platforms(monkeypatch):
+    """These platforms are http servers on 127.0.0.1, as in the local stack."""
+    monkeypatch.setenv(LOOPBACK_SETTING, "true")
 
 
 class MemoryTokenStore:

@@ -25,6 +25,7 @@ from coursebridge.imports.upload import (
     upload_csv,
     wait_for_report,
 )
+from coursebridge.outbound import UrlNotAllowed, outbound_policy
 from coursebridge.settings import get_settings
 from coursebridge.store.accounts import (
     Account,
@@ -140,6 +141,11 @@ def platform_add(args: argparse.Namespace) -> str:
         jwks_url=args.jwks_url,
         org_id=args.org,
     )
+    for name in ("auth_login_url", "auth_token_url", "jwks_url"):
+        try:
+            outbound_policy().check_resolved(str(getattr(registration, name)))
+        except UrlNotAllowed as refused:
+            raise CliError(f"invalid {name.replace('_', '-')}: {refused}") from None
     PlatformStore().add(registration)
     return f"registered platform {registration.issuer} client {registration.client_id}"
 
@@ -329,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _describe_validation(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "value"
-    return f"invalid {field.replace('_', '-')}: {first['msg']}"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"invalid {field.replace('_', '-')}: {message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

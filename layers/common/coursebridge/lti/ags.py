@@ -12,10 +12,7 @@ by all senders in the process, paused for everybody when the platform says
 
 from __future__ import annotations
 
-import email.utils
 import json
-import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +22,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from coursebridge.lti.ags_pacing import (
+    DEFAULT_CONCURRENCY,
+    PlatformGate,
+    RetryPolicy,
+    default_retry_policy,
+    parse_retry_after,
+)
 from coursebridge.lti.ags_token import (
     ASSERTION_TYPE,
     DEFAULT_EXPIRES_IN,
@@ -35,6 +38,13 @@ from coursebridge.lti.ags_token import (
     DynamoTokenStore,
     TokenProvider,
     client_assertion_claims,
+)
+from coursebridge.outbound import (
+    AGS_LIMITS,
+    TOKEN_LIMITS,
+    DeadlineExceeded,
+    OutboundRefused,
+    OutboundSession,
 )
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -48,9 +58,6 @@ AGS_SCOPES = frozenset(
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEM_CONTAINER_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-
-DEFAULT_CONCURRENCY = 32
-_TIMEOUT = (5, 20)  # connect, read (seconds)
 
 
 class AgsError(Exception):
@@ -111,75 +118,6 @@ def scores_url(lineitem_url: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
 
 
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 20.0
-    max_retry_after: float = 60.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Full-jitter exponential backoff; never earlier than ``Retry-After``."""
-        backoff = random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-        if retry_after is None:
-            return backoff
-        return min(retry_after, self.max_retry_after) + backoff * 0.1
-
-
-def default_retry_policy() -> RetryPolicy:
-    return RetryPolicy()
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
-
-
-class PlatformGate:
-    """Bounded concurrency for one platform, and a shared pause after ``Retry-After``."""
-
-    _gates: dict[str, PlatformGate] = {}
-    _guard = threading.Lock()
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._slots = threading.BoundedSemaphore(limit)
-        self._paused_until = 0.0
-        self._lock = threading.Lock()
-
-    @classmethod
-    def for_platform(cls, issuer: str, limit: int = DEFAULT_CONCURRENCY) -> PlatformGate:
-        with cls._guard:
-            gate = cls._gates.get(issuer)
-            if gate is None or gate.limit != limit:
-                gate = cls._gates[issuer] = PlatformGate(limit)
-            return gate
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def wait_for_pause(self, sleep: Callable[[float], None]) -> None:
-        while (left := self._paused_until - time.monotonic()) > 0:
-            sleep(min(left, 1.0))
-
-    def __enter__(self) -> PlatformGate:
-        self._slots.acquire()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._slots.release()
-
-
 def platform_message(response: requests.Response) -> str:
     """The platform's own explanation of an error response, short enough to show."""
     text = response.text.strip()
@@ -198,14 +136,6 @@ def platform_message(response: requests.Response) -> str:
     return f"HTTP {response.status_code}: {text[:300] or response.reason}"
 
 
-def _session(pool_size: int) -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
 @dataclass
 class AgsClient:
     """Talks AGS to one platform as one tool registration (issuer + client_id)."""
@@ -221,7 +151,7 @@ class AgsClient:
     http: requests.Session | None = None
 
     def __post_init__(self) -> None:
-        self.http = self.http or _session(self.concurrency)
+        self.http = self.http or OutboundSession(AGS_LIMITS, pool_size=self.concurrency)
         self.tokens = self.tokens or TokenProvider(DynamoTokenStore(), self.request_token)
         self.gate = PlatformGate.for_platform(self.platform.issuer, self.concurrency)
         self.token_requests = 0
@@ -243,8 +173,12 @@ class AgsClient:
                     platform.token_url,
                     data=form,
                     headers={"Accept": "application/json"},
-                    timeout=_TIMEOUT,
+                    limits=TOKEN_LIMITS,
                 )
+            except OutboundRefused as refused:
+                _permanent_unless_deadline(refused)
+                self._backoff(attempt, None, f"token request failed: {refused}")
+                continue
             except requests.RequestException as error:
                 self._backoff(attempt, None, f"token request failed: {error}")
                 continue
@@ -382,8 +316,12 @@ class AgsClient:
             try:
                 with self.gate:
                     response = self.http.request(
-                        method, url, data=data, params=params, headers=headers, timeout=_TIMEOUT
+                        method, url, data=data, params=params, headers=headers
                     )
+            except OutboundRefused as refused:
+                _permanent_unless_deadline(refused)
+                self._backoff(attempt, None, f"no answer from the LMS: {refused}")
+                continue
             except requests.RequestException as error:
                 self._backoff(attempt, None, f"no answer from the LMS: {error}")
                 continue
@@ -409,6 +347,13 @@ class AgsClient:
         if self.deadline is not None and time.monotonic() + delay > self.deadline:
             raise TransientAgsError(f"{reason} (out of time for this attempt)")
         self.sleep(delay)
+
+
+def _permanent_unless_deadline(refused: OutboundRefused) -> None:
+    """A URL the policy refuses, a redirect or an oversized answer will not change on
+    retry; only a missed deadline is worth another try."""
+    if not isinstance(refused, DeadlineExceeded):
+        raise PermanentAgsError(str(refused)) from None
 
 
 def utc_from_epoch(seconds: float) -> datetime:

@@ -8,20 +8,18 @@ cannot make us hammer the platform. Keys are kept for ``MAX_AGE_SECONDS``.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 
+import requests
 from jwt.algorithms import RSAAlgorithm
 
 from coursebridge.lti.errors import LaunchRejected
+from coursebridge.outbound import JWKS_LIMITS, OutboundRefused, OutboundSession
 
 REFETCH_INTERVAL_SECONDS = 5.0
 MAX_AGE_SECONDS = 24 * 3600.0
-FETCH_TIMEOUT_SECONDS = 5.0
-MAX_JWKS_BYTES = 256 * 1024
 
 
 @dataclass
@@ -34,6 +32,7 @@ class JwksCache:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
+        self._http: OutboundSession | None = None
         self.fetches = 0  # observable: how many HTTP fetches this container made
 
     def key_for(self, jwks_url: str, kid: str) -> object:
@@ -55,12 +54,16 @@ class JwksCache:
 
     def _fetch(self, jwks_url: str) -> dict[str, object]:
         self.fetches += 1
+        self._http = self._http or OutboundSession(JWKS_LIMITS)
         try:
-            # The URL comes from a registration, validated as http(s) (PlatformRegistration).
-            request = urllib.request.Request(jwks_url, headers={"accept": "application/json"})  # noqa: S310
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
-                document = json.loads(response.read(MAX_JWKS_BYTES))
-        except (OSError, ValueError) as error:
+            response = self._http.get(jwks_url, headers={"accept": "application/json"})
+            response.raise_for_status()
+            document = response.json()
+        except OutboundRefused as refused:
+            raise LaunchRejected(
+                "jwks", f"the platform's key set was not fetched: {refused}"
+            ) from None
+        except (requests.RequestException, ValueError) as error:
             raise LaunchRejected(
                 "jwks", f"the platform's key set could not be read ({type(error).__name__})"
             ) from None

@@ -8,8 +8,9 @@ Login initiation may omit client_id, so registrations of one issuer share a part
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+from pydantic import BaseModel, Field, HttpUrl, ValidationInfo, field_validator
 
+from coursebridge.outbound import UrlNotAllowed, outbound_policy
 from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
 
 
@@ -38,6 +39,19 @@ class PlatformRegistration(BaseModel):
         HttpUrl(value)  # raises a ValidationError naming the field when it is not a URL
         return value
 
+    @field_validator("auth_login_url", "auth_token_url", "jwks_url")
+    @classmethod
+    def _fetchable(cls, value: HttpUrl, info: ValidationInfo) -> HttpUrl:
+        """URLs we fetch (and send browsers to) follow the outbound policy: https to a
+        public address. Checked when a registration is made; one already stored is read
+        as it is (a fetch checks it again, every time)."""
+        if not (info.context or {}).get("stored"):
+            try:
+                outbound_policy().check_url(str(value))
+            except UrlNotAllowed as refused:
+                raise ValueError(str(refused)) from None
+        return value
+
     @field_validator("deployment_ids")
     @classmethod
     def _no_blank_deployments(cls, value: list[str]) -> list[str]:
@@ -59,7 +73,7 @@ class PlatformRegistration(BaseModel):
 
     @classmethod
     def from_item(cls, item: dict) -> PlatformRegistration:
-        return cls.model_validate(item)
+        return cls.model_validate(item, context={"stored": True})
 
 
 class PlatformStore:

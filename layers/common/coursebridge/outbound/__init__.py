@@ -1,0 +1,37 @@
+"""Outbound HTTP to platforms: which URLs (policy), and how they are fetched (session)."""
+
+from coursebridge.outbound.policy import (
+    HostDoesNotResolve,
+    OutboundPolicy,
+    OutboundRefused,
+    UrlNotAllowed,
+    address_category,
+    outbound_policy,
+)
+from coursebridge.outbound.session import (
+    AGS_LIMITS,
+    JWKS_LIMITS,
+    TOKEN_LIMITS,
+    DeadlineExceeded,
+    Limits,
+    OutboundSession,
+    RedirectRefused,
+    ResponseTooLarge,
+)
+
+__all__ = [
+    "AGS_LIMITS",
+    "JWKS_LIMITS",
+    "TOKEN_LIMITS",
+    "DeadlineExceeded",
+    "HostDoesNotResolve",
+    "Limits",
+    "OutboundPolicy",
+    "OutboundRefused",
+    "OutboundSession",
+    "RedirectRefused",
+    "ResponseTooLarge",
+    "UrlNotAllowed",
+    "address_category",
+    "outbound_policy",
+]

@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from coursebridge.classes.enter import UNIT_ID_PARAM
+from coursebridge.lti.platform_origins import return_url_problem
+from coursebridge.lti.tool_config import find_registration
 from coursebridge.store.classes import UnitRecord
 from coursebridge.store.deep_links import PendingDeepLink
 
@@ -81,5 +83,16 @@ def response_claims(pending: PendingDeepLink, units: list[UnitRecord]) -> dict[s
     return claims
 
 
+def check_return_url(pending: PendingDeepLink) -> None:
+    """The launch refused a bad ``deep_link_return_url``; a request stored before that
+    rule (or for a registration changed since) is checked again before the browser is
+    sent there."""
+    registration = find_registration(pending.issuer, pending.client_id)
+    problem = return_url_problem(pending.settings.deep_link_return_url, registration)
+    if problem:
+        raise DeepLinkRefused(problem)
+
+
 def signed_response(pending: PendingDeepLink, units: list[UnitRecord], signer: JwtSigner) -> str:
+    check_return_url(pending)
     return signer.sign_jwt(response_claims(pending, units))

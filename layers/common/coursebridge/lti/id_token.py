@@ -16,6 +16,7 @@ import jwt
 from coursebridge.lti.claims import CLAIM
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.jwks_cache import JwksCache
+from coursebridge.lti.platform_origins import return_url_problem
 from coursebridge.lti.tool_config import find_registration, registrations_for
 from coursebridge.store.platforms import PlatformRegistration
 
@@ -155,6 +156,9 @@ def check_lti_claims(claims: dict, registration: PlatformRegistration, is_own_ur
             raise LaunchRejected(
                 "deep_linking_settings", "the id_token has no deep_link_return_url"
             )
+        problem = return_url_problem(str(settings["deep_link_return_url"]), registration)
+        if problem:
+            raise LaunchRejected("deep_link_return_url", problem)
 
 
 PERSONAL_CLAIMS = ("name", "given_name", "family_name", "email")

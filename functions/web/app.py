@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -28,6 +29,7 @@ from coursebridge.web.errors import (
     NotFound,
     NotSignedIn,
 )
+from coursebridge.web.framing import secured_for_request
 from coursebridge.web.http import as_response
 
 logger = Logger()
@@ -41,9 +43,19 @@ app.include_router(verify_routes.router)
 app.include_router(release_routes.router)
 
 
+def lms_framing(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Every answer gets its CSP; pages the LMS shows may be framed by the session's LMS
+    origins (web/framing.py)."""
+    return secured_for_request(next_middleware(app), app.current_event.raw_event)
+
+
+app.use([lms_framing])
+
+
 def _problem(problem: HttpProblem) -> Response:
     if app.current_event.path.startswith("/app/"):
-        return as_response(responses.error_page(problem.status, problem.title, problem.message))
+        page = as_response(responses.error_page(problem.status, problem.title, problem.message))
+        return secured_for_request(page, app.current_event.raw_event)
     return as_response(responses.json_error(problem.status, problem.message))
 
 

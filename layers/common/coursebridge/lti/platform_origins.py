@@ -24,7 +24,7 @@ from coursebridge.outbound import outbound_policy
 from coursebridge.store.platforms import PlatformRegistration
 
 
-def _origin(url: str) -> str | None:
+def origin_of(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return None
@@ -36,7 +36,7 @@ def _origin(url: str) -> str | None:
 def platform_origins(registration: PlatformRegistration) -> tuple[str, ...]:
     """``scheme://host[:port]`` of the issuer and the auth login URL, in that order."""
     urls = (registration.issuer, str(registration.auth_login_url))
-    return tuple(dict.fromkeys(o for o in map(_origin, urls) if o))
+    return tuple(dict.fromkeys(o for o in map(origin_of, urls) if o))
 
 
 def platform_hosts(registration: PlatformRegistration) -> tuple[str, ...]:

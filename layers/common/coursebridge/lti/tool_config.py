@@ -52,6 +52,7 @@ def forget_cached_config() -> None:
     """Drop cached registrations and orgs (tests, after the CLI changed them)."""
     _registrations.clear()
     _orgs.clear()
+    _org_registrations.clear()
 
 
 def registrations_for(issuer: str) -> list[PlatformRegistration]:
@@ -123,3 +124,18 @@ class DynamoToolConf(ToolConfAbstract):
         if found and deployment_id in found.deployment_ids:
             return Deployment().set_deployment_id(deployment_id)
         return None
+
+
+_org_registrations = _TtlCache()
+
+
+def registrations_of_org(org_id: str) -> list[PlatformRegistration]:
+    """An org's registrations, cached like the rest (pages framed by its LMSs read
+    them on every response). Empty answers are not cached."""
+    cached = _org_registrations.get(org_id)
+    if cached is not None:
+        return cached
+    found = PlatformStore().for_org(org_id)
+    if found:
+        _org_registrations.put(org_id, found)
+    return found

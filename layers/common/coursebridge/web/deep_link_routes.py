@@ -19,6 +19,7 @@ from coursebridge.classes.deep_linking import (
 )
 from coursebridge.grades.grading import GradeInvalid, parse_number
 from coursebridge.keyring import active_signing_key_id
+from coursebridge.lti.platform_origins import origin_of
 from coursebridge.signing import KmsSigner
 from coursebridge.store.classes import ClassStore, UnitRecord
 from coursebridge.store.deep_links import DeepLinkStore, PendingDeepLink
@@ -138,10 +139,12 @@ def choose(classId: str) -> Response:
         raise BadRequest(str(error)) from None
     if not DeepLinkStore().consume(classId, session.account_id, pending.launch_id):
         raise Conflict("this deep-linking request was already answered")
+    return_url = pending.settings.deep_link_return_url
     return page(
         200,
         "deep_link_return.html",
-        return_url=pending.settings.deep_link_return_url,
+        form_targets=(origin_of(return_url),),
+        return_url=return_url,
         jwt=jwt,
         units=units,
     )

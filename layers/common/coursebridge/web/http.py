@@ -30,8 +30,12 @@ def json_ok(payload: Any, status: int = 200) -> Response:
     return as_response(responses.json_response(status, payload))
 
 
-def page(status: int, template: str, **context: Any) -> Response:
-    return as_response(responses.html(status, responses.render(template, **context)))
+def page(
+    status: int, template: str, *, form_targets: tuple[str, ...] = (), **context: Any
+) -> Response:
+    """A rendered page. Framing by the LMS is decided per request (web/framing.py)."""
+    body = responses.render(template, **context)
+    return as_response(responses.html(status, body, form_targets=form_targets))
 
 
 def see_other(location: str) -> Response:

@@ -1,14 +1,19 @@
 """Response shapes for API Gateway HTTP API (payload 2.0), in one place.
 
-Every page is rendered with autoescaping, so no user-supplied text can become markup.
+Every page is rendered with autoescaping, so no user-supplied text can become markup,
+and sent with a Content-Security-Policy that lets only its own inline scripts run
+(web/csp.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from coursebridge.web.csp import JSON_POLICY, SELF, page_policy
 
 _templates = Environment(
     loader=PackageLoader("coursebridge", "web/templates"),
@@ -32,12 +37,18 @@ def html(
     *,
     cookies: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    frame_ancestors: Iterable[str] = (SELF,),
+    form_targets: Iterable[str] = (),
 ) -> dict:
+    """An HTML page. ``frame_ancestors``: who may frame it (our own origin unless the
+    page is one the LMS shows); ``form_targets``: other origins its forms post to."""
+    policy = page_policy(body, frame_ancestors=frame_ancestors, form_targets=form_targets)
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": {
             "content-type": "text/html; charset=utf-8",
             **SECURITY_HEADERS,
+            "content-security-policy": policy,
             **(headers or {}),
         },
         "body": body,
@@ -47,15 +58,23 @@ def html(
     return response
 
 
-def error_page(status: int, title: str, message: str) -> dict:
+def error_page(
+    status: int, title: str, message: str, *, frame_ancestors: Iterable[str] = (SELF,)
+) -> dict:
     """A readable HTML error page: what failed, never a stack trace."""
-    return html(status, render("error.html", title=title, message=message, status=status))
+    body = render("error.html", title=title, message=message, status=status)
+    return html(status, body, frame_ancestors=frame_ancestors)
 
 
 def json_response(status: int, payload: Any, *, headers: dict[str, str] | None = None) -> dict:
     return {
         "statusCode": status,
-        "headers": {"content-type": "application/json", **SECURITY_HEADERS, **(headers or {})},
+        "headers": {
+            "content-type": "application/json",
+            **SECURITY_HEADERS,
+            "content-security-policy": JSON_POLICY,
+            **(headers or {}),
+        },
         "body": json.dumps(payload, default=str),
     }
 

@@ -27,8 +27,7 @@ def _directives(response: requests.Response) -> dict[str, list[str]]:
 def _script_hashes(page: str) -> set[str]:
     blocks = re.findall(r"<script(?![^>]*application/json)[^>]*>(.*?)</script>", page, re.S)
     return {
-        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
-        for b in blocks
+        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks
     }
 
 
@@ -110,3 +109,22 @@ def test_json_answers_load_nothing_and_cannot_be_framed(tool):
     response = requests.get(f"{tool.tool_url}/api/me", timeout=10)
     assert response.status_code == 401
     assert _directives(response) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+
+
+def test_a_cross_origin_request_gets_no_credentialed_cors(tool):
+    """The pages call the API from its own origin; an LMS origin's script gets no
+    permission to read answers with the user's cookie (the template has no CORS)."""
+    launched = tool.full_launch("teacher")
+    cookie = launched.headers["set-cookie"]
+    origin = {"origin": tool.lms.base_url}
+    answer = requests.get(
+        f"{tool.tool_url}/api/me", headers={**origin, "cookie": cookie}, timeout=10
+    )
+    preflight = requests.options(
+        f"{tool.tool_url}/api/me",
+        headers={**origin, "access-control-request-method": "PUT"},
+        timeout=10,
+    )
+    for response in (answer, preflight):
+        assert "access-control-allow-credentials" not in response.headers
+        assert "access-control-allow-origin" not in response.headers

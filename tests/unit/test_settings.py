@@ -22,10 +22,8 @@ def env(monkeypatch):
 
 
 def test_reads_names_from_the_environment(env):
-    env.setenv("ALLOWED_ORIGINS", "https://a.example, https://b.example")
     settings = Settings()
     assert settings.users_table == "users"
-    assert settings.allowed_origins == ["https://a.example", "https://b.example"]
     assert settings.lti_leeway_seconds == 60
 
 

@@ -157,3 +157,88 @@ def test_cached_lms_tokens_are_encrypted_by_their_own_kms_key():
     key = TEMPLATE.resources["TokenCacheKey"]["Properties"]
     assert (key["KeySpec"], key["KeyUsage"]) == ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")
     assert "TOKEN_CACHE_KEY_ID" in TEMPLATE.globals["Environment"]["Variables"]
+
+
+# ---------------------------------------------------------------- hardening
+def test_every_route_is_throttled_and_the_unauthenticated_lti_routes_tighter():
+    api = TEMPLATE.resources["HttpApi"]["Properties"]
+    assert api["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "ApiRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ApiBurstLimit"},
+    }
+    lti_routes = {}
+    for spec in FUNCTIONS:
+        events = TEMPLATE.resources[spec.logical_id]["Properties"].get("Events", {})
+        for event in events.values():
+            props = event["Properties"]
+            if event["Type"] == "HttpApi" and props["Path"].startswith("/lti/"):
+                lti_routes[f"{props['Method']} {props['Path']}"] = props.get("RouteSettings")
+    assert set(lti_routes) == {"GET /lti/login", "POST /lti/login", "POST /lti/launch"}
+    for settings in lti_routes.values():
+        assert settings == {
+            "ThrottlingRateLimit": {"Ref": "LtiRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "LtiBurstLimit"},
+        }
+    default = TEMPLATE.parameter_default
+    assert int(default("LtiRateLimit")) < int(default("ApiRateLimit"))
+    assert int(default("LtiBurstLimit")) < int(default("ApiBurstLimit"))
+
+
+@pytest.mark.parametrize(
+    ("function", "parameter"),
+    [
+        ("LtiLoginFunction", "LoginReservedConcurrency"),
+        ("CsvImportFunction", "CsvImportReservedConcurrency"),
+        ("GradeReleaseFunction", "GradeReleaseReservedConcurrency"),
+    ],
+)
+def test_reserved_concurrency_bounds_the_blast_radius(function, parameter):
+    reserved = TEMPLATE.resources[function]["Properties"]["ReservedConcurrentExecutions"]
+    condition, value, otherwise = reserved["Fn::If"]
+    assert value == {"Ref": parameter} and otherwise == {"Ref": "AWS::NoValue"}
+    assert TEMPLATE.raw["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, "-1"]}]
+    }
+    assert int(TEMPLATE.parameter_default(parameter)) >= 1
+
+
+def test_release_workers_fit_in_their_reserved_concurrency():
+    reserved = int(TEMPLATE.parameter_default("GradeReleaseReservedConcurrency"))
+    assert reserved >= int(TEMPLATE.parameter_default("ReleaseMaxConcurrency"))
+
+
+def test_traces_never_record_a_handlers_answer():
+    """Launch redirects (``?cb_session=``, Set-Cookie) and pages carry the session."""
+    env = TEMPLATE.globals["Environment"]["Variables"]
+    assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    sources = [*ROOT.glob("functions/*/app.py"), *ROOT.glob("layers/common/coursebridge/**/*.py")]
+    for source in sources:
+        assert "capture_response=True" not in source.read_text(), source
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.logical_id)
+def test_every_function_logs_to_its_own_group_with_retention(spec):
+    config = TEMPLATE.resources[spec.logical_id]["Properties"]["LoggingConfig"]
+    group = TEMPLATE.resources[config["LogGroup"]["Ref"]]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_api_access_logs_have_the_same_retention():
+    logs = TEMPLATE.resources["HttpApiAccessLogs"]["Properties"]
+    assert logs["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_the_api_answers_no_credentialed_cross_origin_requests():
+    api = TEMPLATE.resources["HttpApi"]["Properties"]
+    assert "CorsConfiguration" not in api
+    assert "AllowedOrigins" not in TEMPLATE.parameters
+
+
+def test_no_deployed_function_may_fetch_from_loopback():
+    from coursebridge.outbound.policy import LOOPBACK_SETTING
+
+    assert LOOPBACK_SETTING not in TEMPLATE.globals["Environment"]["Variables"]
+    for spec in FUNCTIONS:
+        props = TEMPLATE.resources[spec.logical_id]["Properties"]
+        assert LOOPBACK_SETTING not in props.get("Environment", {}).get("Variables", {})

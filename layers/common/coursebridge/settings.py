@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -26,20 +25,12 @@ class Settings(BaseSettings):
     token_cache_key_id: str = ""  # KMS key that encrypts cached LMS access tokens
     session_secret_arn: str
     sender_email: str = "no-reply@example.com"
-    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     lti_leeway_seconds: int = Field(default=60, ge=0, le=300)
     # CSV import limits: a file over either is rejected whole, with a file error.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=200_000, ge=1)
     # Welcome emails per second (stay under the SES account's sending rate).
     welcome_emails_per_second: float = Field(default=10.0, gt=0)
-
-    @field_validator("allowed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
 
 
 @lru_cache(maxsize=1)

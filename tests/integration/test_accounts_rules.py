@@ -120,12 +120,15 @@ def known_link_to_a_deleted_account_starts_over():
 
 
 @row
-def known_link_from_another_org_joins_this_org():
+def same_issuer_and_sub_from_another_registration_is_another_person():
+    """Two organizations register the same issuer (Canvas cloud): a ``sub`` vouched for by
+    one registration never reaches the links of the other."""
     home, other = make_org("home"), make_org("other")
-    first = resolve(launch("u1"), home)
-    second = resolve(launch("u1"), other)
-    assert second.account.account_id == first.account.account_id
-    assert AccountStore().get(first.account.account_id, consistent=True).orgs == {"home", "other"}
+    first = resolve(launch("u1", registration_id="reg_home"), home)
+    second = resolve(launch("u1", email="mallory@example.org", registration_id="reg_other"), other)
+    assert second.account.account_id != first.account.account_id
+    kept = AccountStore().get(first.account.account_id, consistent=True)
+    assert (kept.orgs, kept.email) == ({"home"}, "ada@example.edu")
 
 
 # ------------------------------------------------------------------ rule 2: teachers

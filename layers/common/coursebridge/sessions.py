@@ -35,6 +35,8 @@ class Session(BaseModel):
     org_id: str
     issuer: str
     deployment_id: str
+    client_id: str = ""
+    registration_id: str = ""  # the platform registration that signed the launch
     sub: str | None = None
     name: str = ""
     email: str | None = None

@@ -54,6 +54,8 @@ def session_for(
         org_id=org_id,
         issuer=claims.issuer,
         deployment_id=claims.deployment_id,
+        client_id=claims.client_id,
+        registration_id=claims.registration_id,
         sub=claims.sub,
         name=name,
         email=entered.account.email,

@@ -1,7 +1,8 @@
 """Class membership and unit visits (app table).
 
 Items:
-  CLASS#<classId> / MEMBER#<accountId>  role, readOnly, sub, issuer, name, email, studentId,
+  CLASS#<classId> / MEMBER#<accountId>  role, readOnly, sub, issuer, registrationId, name,
+                                         email, studentId,
                                          updatedAt; gsi1 = ACCOUNT#<accountId>#CLASSES / classId
   UNIT#<unitId>   / VISIT#<accountId>   firstLaunchAt, lastLaunchAt, launches (student status)
 Every launch upserts the member (role and profile follow the LMS); there are no invitations.
@@ -25,6 +26,7 @@ class Member(BaseModel):
     read_only: bool = False
     sub: str | None = None
     issuer: str | None = None
+    registration_id: str | None = None  # the registration that vouched for ``sub``
     name: str = ""
     email: str | None = None
     student_id: str | None = None
@@ -38,6 +40,7 @@ class Member(BaseModel):
             read_only=bool(item.get("readOnly")),
             sub=item.get("sub"),
             issuer=item.get("issuer"),
+            registration_id=item.get("registrationId"),
             name=item.get("name", ""),
             email=item.get("email"),
             student_id=item.get("studentId"),
@@ -141,6 +144,7 @@ def _enroll_update(member: Member) -> dict[str, Any]:
         "name": member.name,
         "sub": member.sub,
         "issuer": member.issuer,
+        "registrationId": member.registration_id,
         "email": member.email,
         "studentId": member.student_id,
     }

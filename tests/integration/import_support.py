@@ -19,14 +19,22 @@ HEADER = "firstName,lastName,email,isTeacher,issuedID,schoolID"
 
 
 def make_admin(
-    schools=("S1", "S2"), override: bool = False, email: str = "admin@school.edu"
+    schools=("S1", "S2"),
+    override: bool = False,
+    email: str = "admin@school.edu",
+    org_id: str = "org1",
+    password_hash: str | None = None,
 ) -> str:
+    """An org owning ``schools`` and an admin of all of them; the admin's account id."""
     OrgStore().create(
-        Org(org_id="org1", name="Org One", schools=list(schools), csv_password_override=override)
+        Org(org_id=org_id, name=f"Org {org_id}", schools=list(schools),
+            csv_password_override=override)
+    )  # fmt: skip
+    admin = AccountStore().create(
+        Account(email=email, first_name="Ada", is_teacher=True, password_hash=password_hash)
     )
-    admin = AccountStore().create(Account(email=email, first_name="Ada", is_teacher=True))
     for school in schools:
-        AccountStore().grant_admin(admin.account_id, "org1", school)
+        AccountStore().grant_admin(admin.account_id, org_id, school)
     return admin.account_id
 
 

@@ -102,13 +102,9 @@ def check_ticket(ticket: str | None, terms: TicketTerms, secret: bytes, stored_a
             "The upload carries no upload ticket: upload with `coursebridge import`, "
             "not straight to the bucket.",
         )
-    parts = ticket.strip().split(".")
-    if len(ticket) > MAX_TICKET_LENGTH or len(parts) != 3 or parts[0] != _VERSION \
-            or not parts[1].isdigit():  # fmt: skip
-        raise TicketRefused("malformed_ticket", "The upload ticket is malformed.")
-    expires_at = int(parts[1])
+    expires_at, signature = _parse(ticket)
     expected = _signature(secret, terms, expires_at)
-    if not hmac.compare_digest(parts[2].encode(), expected.encode()):
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
         raise TicketRefused(
             "wrong_ticket",
             "The upload ticket was not issued for this admin, this file name and these options.",
@@ -117,3 +113,17 @@ def check_ticket(ticket: str | None, terms: TicketTerms, secret: bytes, stored_a
         raise TicketRefused(
             "expired_ticket", "The upload ticket had expired when the file was stored."
         )
+
+
+def _parse(ticket: str) -> tuple[int, str]:
+    """The expiry and signature of a well-formed ticket."""
+    parts = ticket.strip().split(".")
+    well_formed = (
+        len(ticket) <= MAX_TICKET_LENGTH
+        and len(parts) == 3
+        and parts[0] == _VERSION
+        and parts[1].isdigit()
+    )
+    if not well_formed:
+        raise TicketRefused("malformed_ticket", "The upload ticket is malformed.")
+    return int(parts[1]), parts[2]

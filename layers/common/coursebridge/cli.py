@@ -206,7 +206,8 @@ def grades_export(args: argparse.Namespace) -> str:
 
 
 def import_csv(args: argparse.Namespace) -> str:
-    """Upload like an admin would, follow the job, print the summary."""
+    """Upload like an admin would (with an upload ticket for that admin), follow the
+    job, print the summary."""
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"no such file: {args.file}")
@@ -224,7 +225,7 @@ def import_csv(args: argparse.Namespace) -> str:
     except ImportTimedOut as error:
         raise CliError(str(error)) from None
     lines = summary_lines(job)
-    if job.status == "file_error":
+    if job.status in ("file_error", "rejected"):
         raise CliError("\n".join(lines))
     return "\n".join(lines)
 
@@ -315,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(func=grades_export)
 
-    imports = groups.add_parser("import", help="import users from a CSV file (SPEC §6)")
+    imports = groups.add_parser("import", help="import users from a CSV file, as an admin")
     imports.add_argument("file", metavar="FILE.csv")
     imports.add_argument("--admin", required=True, metavar="ACCOUNTID", help="uploading admin")
     imports.add_argument("--send-welcome", action="store_true")

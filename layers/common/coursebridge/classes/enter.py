@@ -218,6 +218,7 @@ class _Entry:
                 account_id=entered.account.account_id,
                 role=entered.role,
                 read_only=entered.read_only,
+                mentee_subs=list(entered.mentee_subs) if entered.mentee_subs else None,
                 sub=claims.sub,
                 issuer=claims.issuer,
                 name=claims.name or entered.account.name,

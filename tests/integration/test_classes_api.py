@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -99,8 +100,10 @@ def test_roster_lists_students_with_profile_and_status(course):
     assert roster.status_code == 200
     rows = {r["accountId"]: r for r in roster.json()}
     assert set(rows) == {ann.account_id, bob.account_id}  # the teacher is not a student
-    assert rows[bob.account_id] | {"accountId": None} == {
+    assert abs(rows[bob.account_id]["confirmedAt"] - time.time()) < 60  # bob's launch
+    assert rows[bob.account_id] | {"accountId": None, "confirmedAt": None} == {
         "accountId": None,
+        "confirmedAt": None,
         "name": "Bob",
         "email": "bob@school.example",
         "studentId": "S-2",

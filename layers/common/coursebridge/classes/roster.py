@@ -28,6 +28,7 @@ class RosterRow(BaseModel):
     max_score: Decimal | None = None
     comment: str = ""
     released: bool = False
+    confirmed_at: int | None = None  # the student's last launch into the class
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class RosterRow(BaseModel):
             "maxScore": _num(self.max_score),
             "comment": self.comment,
             "released": self.released,
+            "confirmedAt": self.confirmed_at,
         }
 
 
@@ -87,6 +89,7 @@ def unit_roster(
                 max_score=grade.max_score if grade else None,
                 comment=grade.comment if grade else "",
                 released=bool(grade and grade.released),
+                confirmed_at=member.confirmed_at,
             )
         )
     rows.sort(key=lambda row: (row.name.casefold(), row.account_id))

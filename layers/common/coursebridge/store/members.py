@@ -56,7 +56,7 @@ class Member(BaseModel):
 
         A membership grants nothing once the LMS has stopped confirming it: a person
         dropped from the course never launches again, and nothing else tells us. The
-        next launch (or a roster sync) confirms it again.
+        next launch confirms it again (and so will a roster sync from the LMS, once there is one).
         """
         if self.confirmed_at is None:
             return False

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # CSV import limits: a file over either is rejected whole, with a file error.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=200_000, ge=1)
+    # A class membership not confirmed by a launch for this long grants nothing
+    # (store/members.py, Member.is_current).
+    membership_max_age_days: int = Field(default=180, ge=1)
     # Welcome emails per second (stay under the SES account's sending rate).
     welcome_emails_per_second: float = Field(default=10.0, gt=0)
 

@@ -219,6 +219,7 @@ class _Entry:
                 account_id=entered.account.account_id,
                 role=entered.role,
                 read_only=entered.read_only,
+                mentee_subs=list(entered.mentee_subs) if entered.mentee_subs else None,
                 sub=claims.sub,
                 issuer=claims.issuer,
                 registration_id=claims.registration_id,

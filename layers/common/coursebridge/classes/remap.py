@@ -1,9 +1,12 @@
-"""A teacher re-maps the LMS activity or course of a unit (SPEC §4).
+"""A teacher re-maps the LMS activity or course of a unit.
 
 The unit remembers the LMS link that launches it (registration, deployment, resource
 link, context), so re-mapping changes exactly that link's or course's map — a
 conditional write that expects the current target, so two teachers re-mapping at
 once cannot silently overwrite each other.
+
+The target is always somewhere the teacher already works: a unit of the same class,
+or another class they teach now (a current, non-mentor membership).
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ def remap_activity(unit: UnitRecord, target_unit_id: str, store: ClassStore | No
 
 
 def remappable_classes(account_id: str, org_id: str, exclude: str) -> list[tuple[str, str]]:
-    """(classId, title) of the other classes this account teaches (not as a mentor)."""
+    """(classId, title) of the other classes this account teaches (not as a mentor), by
+    a membership a launch confirmed recently (``Member.is_current``)."""
     members, store = MemberStore(), ClassStore()
     choices = []
     for class_id in members.classes_of(account_id):
@@ -58,7 +62,12 @@ def remappable_classes(account_id: str, org_id: str, exclude: str) -> list[tuple
             continue
         member = members.get(class_id, account_id)
         found = store.get_class(class_id)
-        teaches = member is not None and member.role == "TEACHER" and not member.read_only
+        teaches = (
+            member is not None
+            and member.role == "TEACHER"
+            and not member.read_only
+            and member.is_current()
+        )
         if teaches and found is not None and found.org_id == org_id:
             choices.append((class_id, found.title))
     return sorted(choices, key=lambda c: c[1].casefold())

@@ -76,6 +76,7 @@ class LocalStack:
             **aws_environment(self.ports),
             **function_environment(self.template),
             "CB_TOOL_URL": self.ports.tool_url,
+            "PUBLIC_BASE_URL": self.ports.tool_url,
         }
         os.environ.update(self.environment)
         _clear_process_caches()

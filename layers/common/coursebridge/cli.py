@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from coursebridge import aws
+from coursebridge.accounts.admin_invites import AdminInvitations
 from coursebridge.imports.upload import (
     ImportTimedOut,
     summary_lines,
@@ -50,6 +51,7 @@ _OUTPUT_TO_ENV = {
     "ReleaseQueueUrl": "RELEASE_QUEUE_URL",
     "SigningKeyId": "SIGNING_KEY_ID",
     "SessionSecretArn": "SESSION_SECRET_ARN",
+    "ApiUrl": "PUBLIC_BASE_URL",
 }
 
 
@@ -123,9 +125,27 @@ def admin_add(args: argparse.Namespace) -> str:
         except EmailAlreadyClaimed:  # created concurrently: use the winner
             account_id = accounts.account_id_for_email(email)
     assert account_id is not None
+    account = accounts.get(account_id, consistent=True)
+    if account is not None and org.org_id not in account.orgs:
+        return _invite_admin(org, args.school, account)
     accounts.grant_admin(account_id, org.org_id, args.school)
     orgs.record_admin(org.org_id, args.school, account_id)
     return f"admin of {args.school}: {account_id}"
+
+
+def _invite_admin(org: Org, school_id: str, account: Account) -> str:
+    """The email's account belongs to other organizations only: grant nothing, invite."""
+    base_url = get_settings().public_base_url
+    if not base_url:
+        raise CliError("PUBLIC_BASE_URL is not set: the invitation link needs the tool's URL")
+    try:
+        email = AdminInvitations().invite(org, school_id, account, base_url)
+    except (ClientError, BotoCoreError) as error:
+        raise CliError(f"the invitation email could not be sent: {error}") from None
+    return (
+        f"{email} has an account outside {org.org_id}: nothing granted until they accept "
+        f"the invitation emailed to them; invited account: {account.account_id}"
+    )
 
 
 def platform_add(args: argparse.Namespace) -> str:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     token_cache_key_id: str = ""  # KMS key that encrypts cached LMS access tokens
     session_secret_arn: str
     sender_email: str = "no-reply@example.com"
+    # The tool's public origin, for links in emails the CLI sends (a deployed stack's
+    # ApiUrl output; the local stack's HTTP address).
+    public_base_url: str = ""
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     lti_leeway_seconds: int = Field(default=60, ge=0, le=300)
     # CSV import limits: a file over either is rejected whole, with a file error.

@@ -93,29 +93,32 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _signature(secret: bytes, body: str) -> str:
-    return _b64(hmac.new(secret, _DOMAIN + body.encode(), hashlib.sha256).digest())
+def _signature(secret: bytes, body: str, domain: bytes = _DOMAIN) -> str:
+    return _b64(hmac.new(secret, domain + body.encode(), hashlib.sha256).digest())
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(secret: bytes, now: int, lifetime: int = TOKEN_LIFETIME_SECONDS) -> tuple[str, int]:
-    """A new token and its expiry (epoch seconds)."""
+def issue_token(
+    secret: bytes, now: int, lifetime: int = TOKEN_LIFETIME_SECONDS, domain: bytes = _DOMAIN
+) -> tuple[str, int]:
+    """A new token and its expiry (epoch seconds). ``domain`` separates token kinds: a
+    token issued for one purpose never checks for another."""
     expires_at = now + lifetime
     body = f"{_b64(secrets.token_bytes(32))}.{expires_at}"
-    return f"{body}.{_signature(secret, body)}", expires_at
+    return f"{body}.{_signature(secret, body, domain)}", expires_at
 
 
-def check_token(token: object, secret: bytes, now: int) -> str:
-    """The token's hash if it is well-formed, signed by us and unexpired."""
+def check_token(token: object, secret: bytes, now: int, domain: bytes = _DOMAIN) -> str:
+    """The token's hash if it is well-formed, signed by us for ``domain`` and unexpired."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise invalid_link()
     parts = token.split(".")
     if len(parts) != 3 or not parts[1].isdigit():
         raise invalid_link()
-    expected = _signature(secret, f"{parts[0]}.{parts[1]}")
+    expected = _signature(secret, f"{parts[0]}.{parts[1]}", domain)
     if not hmac.compare_digest(parts[2].encode(), expected.encode()):
         raise invalid_link()
     if int(parts[1]) <= now:

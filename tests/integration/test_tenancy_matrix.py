@@ -223,6 +223,7 @@ def test_a_hostile_teacher_launch_with_a_victims_email_must_confirm_and_links_no
     page = hostile_launch(world.tool, world.hostile_lms, person).response
     assert page.status_code == 200 and "confirm your email" in page.text
     assert "Demo School District" not in page.text  # the other organization is never named
+    assert "existing" not in page.text  # nor does the page say an account exists
     assert victim_state(world) == before
 
 

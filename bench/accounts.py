@@ -45,6 +45,7 @@ def launch(sub: str, email: str = "ada@example.edu") -> LaunchClaims:
         launch_id=f"bench-{sub}",
         issuer="https://lms.example.edu",
         client_id="client-1",
+        registration_id="reg_bench",
         deployment_id="dep-1",
         message_type="LtiResourceLinkRequest",
         target_link_uri="https://tool.example.com/lti/launch",

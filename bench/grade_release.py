@@ -38,6 +38,7 @@ from local.servers import free_port
 from local.stack import LocalStack
 
 ISSUER = "https://bench-lms.example"
+REGISTRATION_ID = "reg_bench"
 CLIENT_ID = "bench-tool"
 CLASS_ID, UNIT_ID, TEACHER = "cls_bench", "unit_bench", "acc_bench_teacher"
 WARMUP_UNIT_ID = "unit_warmup"
@@ -48,6 +49,7 @@ def _seed_platform(base_url: str) -> None:
     PlatformStore().add(
         PlatformRegistration(
             issuer=ISSUER,
+            registration_id=REGISTRATION_ID,
             client_id=CLIENT_ID,
             deployment_ids=["d1"],
             auth_login_url=f"{base_url}/auth",
@@ -72,6 +74,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
                 "title": "Bench essay",
                 "maxScore": Decimal(100),
                 "issuer": ISSUER,
+                "registrationId": REGISTRATION_ID,
                 "clientId": CLIENT_ID,
                 "deploymentId": "d1",
                 "resourceLinkId": f"rl-{unit_id}",
@@ -101,6 +104,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
                     "role": "STUDENT",
                     "sub": f"sub-{n}",
                     "issuer": ISSUER,
+                    "registrationId": REGISTRATION_ID,
                     "name": f"Student {n}",
                 }
             )
@@ -113,6 +117,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
                     "accountId": account_id,
                     "sub": f"sub-{n}",
                     "issuer": ISSUER,
+                    "registrationId": REGISTRATION_ID,
                     "score": Decimal(n % 101),
                     "maxScore": Decimal(100),
                     "comment": "",
@@ -129,6 +134,7 @@ def _release(stack: LocalStack, unit_id: str, students: int) -> tuple[float, str
             account_id=TEACHER,
             org_id="bench",
             issuer=ISSUER,
+            registration_id=REGISTRATION_ID,
             deployment_id="d1",
             role="TEACHER",
             email="bench-teacher@example.edu",
@@ -167,7 +173,7 @@ def _naive_serial(base_url: str, lineitem: str, count: int) -> float:
     PlatformGate._gates.clear()
     signer = KmsSigner(active_signing_key_id())
     client = AgsClient(
-        platform=AgsPlatform(ISSUER, CLIENT_ID, f"{base_url}/token"),
+        platform=AgsPlatform(ISSUER, CLIENT_ID, f"{base_url}/token", REGISTRATION_ID),
         scopes=frozenset({SCOPE_SCORE}),
         sign_assertion=signer.sign_jwt,
         tokens=None,
@@ -225,12 +231,15 @@ def _sender_only(base_url: str, lineitem: str, students: int) -> tuple[float, in
     PlatformGate._gates.clear()
     TokenProvider.forget_process_cache()
     app_table().delete_item(Key={"pk": _token_pk(), "sk": "TOKEN"})
-    unit = UnitInfo(UNIT_ID, CLASS_ID, "bench", "Bench", ISSUER, CLIENT_ID, "rl", Decimal(100))
+    unit = UnitInfo(
+        UNIT_ID, CLASS_ID, "bench", "Bench", ISSUER, CLIENT_ID, REGISTRATION_ID, "rl", Decimal(100)
+    )
     grades = [
         GradeState(
             account_id=f"solo_{n}",
             sub=f"solo-{n}",
             issuer=ISSUER,
+            registration_id=REGISTRATION_ID,
             score=Decimal(n % 101),
             max_score=Decimal(100),
             comment="",
@@ -244,7 +253,7 @@ def _sender_only(base_url: str, lineitem: str, students: int) -> tuple[float, in
         for n in range(students)
     ]
     client = AgsClient(
-        platform=AgsPlatform(ISSUER, CLIENT_ID, f"{base_url}/token"),
+        platform=AgsPlatform(ISSUER, CLIENT_ID, f"{base_url}/token", REGISTRATION_ID),
         scopes=frozenset({SCOPE_SCORE}),
         sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
     )
@@ -259,7 +268,7 @@ def _sender_only(base_url: str, lineitem: str, students: int) -> tuple[float, in
 def _token_pk() -> str:
     from coursebridge.lti.ags_token import _cache_pk
 
-    return _cache_pk(AgsPlatform(ISSUER, CLIENT_ID, ""))
+    return _cache_pk(AgsPlatform(ISSUER, CLIENT_ID, "", REGISTRATION_ID))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -51,9 +51,10 @@ from pathlib import Path
 
 from coursebridge import aws
 from coursebridge.imports.errors import RowFailure
-from coursebridge.imports.jobs import JobStore
+from coursebridge.imports.jobs import FINISHED, JobStore
 from coursebridge.imports.options import Upload
 from coursebridge.imports.parse import Header, Record
+from coursebridge.imports.upload import upload_metadata
 from coursebridge.imports.validate import validate_record
 from coursebridge.store.accounts import Account, AccountStore
 from coursebridge.store.orgs import Org, OrgStore
@@ -155,15 +156,16 @@ def batched_import(stack: LocalStack, path: Path, admin: str, counter: RequestCo
     key = f"uploads/{admin}/{path.name}"
     poller = stack.make_pollers()["CsvImportFunction"]
     jobs = JobStore("bench")
+    metadata = upload_metadata(key)  # the upload ticket, as `coursebridge import` signs it
     start_requests = counter.count
     started = time.perf_counter()
-    aws.client("s3").upload_file(str(path), bucket, key)  # streams the file
+    aws.client("s3").upload_file(str(path), bucket, key, ExtraArgs={"Metadata": metadata})
     version = aws.client("s3").head_object(Bucket=bucket, Key=key)["VersionId"]
     upload = Upload(bucket, key, version)
     while True:
         poller.poll_once(wait_seconds=1)
         job = jobs.get(upload)
-        if job is not None and job.status in ("completed", "file_error"):
+        if job is not None and job.status in FINISHED:
             break
     seconds = time.perf_counter() - started
     assert job.counts["created"] == rows, job.counts

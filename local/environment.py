@@ -93,6 +93,7 @@ def cli_environment(ports: Ports) -> dict[str, str]:
             "SIGNING_KEY_ID": "alias/coursebridge-local-lti-signing",
             "SESSION_SECRET_ARN": names["SessionSecret"],
             "SENDER_EMAIL": template.parameter_default("SenderEmail"),
+            "PUBLIC_BASE_URL": ports.tool_url,
         }
     )
     return env

@@ -82,6 +82,7 @@ class LocalStack:
             **function_environment(self.template),
             **local_only_environment(),
             "CB_TOOL_URL": self.ports.tool_url,
+            "PUBLIC_BASE_URL": self.ports.tool_url,
         }
         os.environ.update(self.environment)
         _clear_process_caches()

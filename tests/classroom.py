@@ -21,6 +21,7 @@ from coursebridge.store.orgs import Org, OrgStore
 ISSUER = "https://lms.example.edu"
 CLIENT_ID = "client-1"
 DEPLOYMENT = "dep-1"
+REGISTRATION_ID = "reg_classroom"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 INSTRUCTOR = [f"{LIS}Instructor"]
 LEARNER = [f"{LIS}Learner"]
@@ -48,6 +49,7 @@ def claims(
         "launch_id": uuid.uuid4().hex,
         "issuer": ISSUER,
         "client_id": CLIENT_ID,
+        "registration_id": REGISTRATION_ID,
         "deployment_id": DEPLOYMENT,
         "message_type": message_type,
         "target_link_uri": "https://tool.example/lti/launch",

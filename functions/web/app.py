@@ -15,6 +15,7 @@ from coursebridge.store.gradebook import GradeChangedTooOften
 from coursebridge.web import (
     api_routes,
     deep_link_routes,
+    invite_routes,
     me_routes,
     page_routes,
     release_routes,
@@ -40,6 +41,7 @@ app.include_router(api_routes.router)
 app.include_router(page_routes.router)
 app.include_router(deep_link_routes.router)
 app.include_router(verify_routes.router)
+app.include_router(invite_routes.router)
 app.include_router(release_routes.router)
 
 

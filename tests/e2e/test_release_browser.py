@@ -21,6 +21,7 @@ from tests.classroom import (
     INSTRUCTOR,
     ISSUER,
     LEARNER,
+    REGISTRATION_ID,
     claims,
     launch,
     make_org,
@@ -58,6 +59,7 @@ def test_student_sees_the_grade_only_after_release_and_the_lms_receives_it(stack
             auth_token_url=f"{lms_url}/token",
             jwks_url=f"{lms_url}/jwks",
             org_id=org.org_id,
+            registration_id=REGISTRATION_ID,
         )
     )
     lineitem = service.ensure_line_item(lms_url, "course-1", "link-1", "Lab 1", 10)

@@ -30,6 +30,7 @@ def launch(
     given_name: str | None = "Ada",
     family_name: str | None = "Lovelace",
     issuer: str = ISSUER,
+    registration_id: str | None = None,
     tool_url: str = "https://tool.example.com",
     **extra: Any,
 ) -> LaunchClaims:
@@ -37,6 +38,7 @@ def launch(
         launch_id=f"launch-{next(_launches)}",
         issuer=issuer,
         client_id="client-1",
+        registration_id=registration_id or registration_of(issuer),
         deployment_id="dep-1",
         message_type="LtiResourceLinkRequest",
         target_link_uri=f"{tool_url}/lti/launch",
@@ -52,6 +54,11 @@ def launch(
         resource_link_title="Unit One",
         **extra,
     )
+
+
+def registration_of(issuer: str) -> str:
+    """The registration id these rule tests use for launches from ``issuer``."""
+    return "reg_" + issuer.removeprefix("https://").replace(".", "-")
 
 
 def make_org(org_id: str = "acme", **settings: Any) -> Org:
@@ -76,7 +83,7 @@ def all_accounts() -> list[Account]:
 def links_of(issuer: str = ISSUER) -> list[dict]:
     return users_table().query(
         KeyConditionExpression="platform = :p",
-        ExpressionAttributeValues={":p": issuer},
+        ExpressionAttributeValues={":p": registration_of(issuer)},
         ConsistentRead=True,
     )["Items"]
 
@@ -91,7 +98,7 @@ def email_claims() -> dict[str, str]:
 
 
 def link_target(sub: str, issuer: str = ISSUER) -> str | None:
-    link = LinkStore().get(issuer, sub)
+    link = LinkStore().get(registration_of(issuer), sub)
     return link.account_id if link else None
 
 

@@ -9,8 +9,10 @@ import time
 from collections import Counter
 
 from coursebridge import aws
-from coursebridge.imports.jobs import Job, JobStore
-from coursebridge.imports.options import Upload
+from coursebridge.imports.jobs import FINISHED, Job, JobStore
+from coursebridge.imports.options import ImportOptions, Upload
+from coursebridge.imports.ticket import TICKET_METADATA, TicketTerms, issue_ticket
+from coursebridge.sessions import _SecretCache
 from coursebridge.store.accounts import Account, AccountStore
 from coursebridge.store.orgs import Org, OrgStore
 from local.mail import sent_emails
@@ -19,22 +21,51 @@ HEADER = "firstName,lastName,email,isTeacher,issuedID,schoolID"
 
 
 def make_admin(
-    schools=("S1", "S2"), override: bool = False, email: str = "admin@school.edu"
+    schools=("S1", "S2"),
+    override: bool = False,
+    email: str = "admin@school.edu",
+    org_id: str = "org1",
+    password_hash: str | None = None,
 ) -> str:
+    """An org owning ``schools`` and an admin of all of them; the admin's account id."""
     OrgStore().create(
-        Org(org_id="org1", name="Org One", schools=list(schools), csv_password_override=override)
+        Org(org_id=org_id, name=f"Org {org_id}", schools=list(schools),
+            csv_password_override=override)
+    )  # fmt: skip
+    admin = AccountStore().create(
+        Account(email=email, first_name="Ada", is_teacher=True, password_hash=password_hash)
     )
-    admin = AccountStore().create(Account(email=email, first_name="Ada", is_teacher=True))
     for school in schools:
-        AccountStore().grant_admin(admin.account_id, "org1", school)
+        AccountStore().grant_admin(admin.account_id, org_id, school)
     return admin.account_id
 
 
-def upload(stack, admin_id: str, body: bytes | str, name: str = "roster.csv", **metadata) -> dict:
+ISSUE = "issue"  # upload(): sign a ticket for this very upload, as the CLI does
+
+
+def ticket_for(key: str, metadata: dict[str, str], now: int | None = None, **issue) -> str:
+    """The ticket `coursebridge import` would put on an upload to ``key``."""
+    terms = TicketTerms.of(key, ImportOptions.from_metadata(metadata))
+    issued_at = int(time.time()) if now is None else now
+    return issue_ticket(terms, _SecretCache.get(), issued_at, **issue)
+
+
+def upload(
+    stack,
+    admin_id: str,
+    body: bytes | str,
+    name: str = "roster.csv",
+    ticket: str | None = ISSUE,
+    **metadata,
+) -> dict:
+    """Put an upload as the admin's CLI would; ``ticket=None`` (or another ticket) makes
+    it a direct drop into the bucket."""
     if isinstance(body, str):
         body = body.encode()
     key = f"uploads/{admin_id}/{name}"
     meta = {k.replace("_", "-"): str(v) for k, v in metadata.items()}
+    if ticket is not None:
+        meta[TICKET_METADATA] = ticket_for(key, meta) if ticket == ISSUE else ticket
     put = aws.client("s3").put_object(
         Bucket=stack.resource("ImportsBucket"), Key=key, Body=body, Metadata=meta
     )
@@ -53,7 +84,7 @@ def run_until_done(stack, uploaded: dict, timeout: float = 60) -> Job:
     while time.monotonic() < deadline:
         poller.poll_once(wait_seconds=0)
         job = job_for(stack, uploaded)
-        if job and job.status in ("completed", "file_error"):
+        if job and job.status in FINISHED:
             return job
     raise AssertionError(f"import not finished: {job_for(stack, uploaded)}")
 

@@ -23,6 +23,7 @@ from coursebridge.store.platforms import PlatformRegistration, PlatformStore
 from local.demo_lms.ags import AgsServer, AgsService, Faults, serve
 
 ISSUER = "https://demo-lms.example"
+REGISTRATION_ID = "reg_demo"
 CLIENT_ID = "coursebridge-demo"
 DEPLOYMENT = "dep-1"
 ORG = "acme"
@@ -66,6 +67,7 @@ def seed_platform(lms: Lms) -> None:
     PlatformStore().add(
         PlatformRegistration(
             issuer=ISSUER,
+            registration_id=REGISTRATION_ID,
             client_id=CLIENT_ID,
             deployment_ids=[DEPLOYMENT],
             auth_login_url=f"{lms.base_url}/auth",
@@ -91,6 +93,7 @@ def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, sco
         title="Essay 1",
         max_score=Decimal(max_score) if max_score is not None else None,
         issuer=ISSUER,
+        registration_id=REGISTRATION_ID,
         client_id=CLIENT_ID,
         deployment_id=DEPLOYMENT,
         resource_link_id=RESOURCE_LINK,
@@ -111,6 +114,7 @@ def seed_member(account_id: str, role: str, name: str, *, read_only: bool = Fals
             "readOnly": read_only,
             "sub": f"sub-{account_id}",
             "issuer": ISSUER,
+            "registrationId": REGISTRATION_ID,
             "name": name,
             "email": f"{account_id}@acme.edu",
             "updatedAt": now_epoch(),
@@ -145,6 +149,7 @@ def grade(account_id: str, score: float, *, comment: str = "", max_score: int = 
             account_id=account_id,
             sub=f"sub-{account_id}",
             issuer=ISSUER,
+            registration_id=REGISTRATION_ID,
             score=Decimal(str(score)),
             max_score=Decimal(max_score),
             comment=comment,
@@ -193,6 +198,7 @@ def teacher_token(*, read_only: bool = False, role: str = "TEACHER", account_id=
             account_id=account_id,
             org_id=ORG,
             issuer=ISSUER,
+            registration_id=REGISTRATION_ID,
             deployment_id=DEPLOYMENT,
             sub=f"sub-{account_id}",
             name="Terry Teacher",

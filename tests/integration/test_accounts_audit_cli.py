@@ -47,7 +47,7 @@ def test_audit_lists_every_account_event_of_the_org_with_its_launch(stack, capsy
         ("verification-sent", verifying.launch_id),
     ]
     assert all(fields[0].endswith("Z") and fields[2].startswith("acc_") for fields in lines)
-    assert lines[0][3] == "https://lms.example.edu s1"
+    assert lines[0][3] == "https://lms.example.edu client-1 s1"
     assert "last_name" in lines[1][5] and "matched=email" in lines[2][5]
 
 

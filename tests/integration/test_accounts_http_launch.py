@@ -85,7 +85,13 @@ def test_a_teacher_with_an_account_in_another_org_verifies_by_email_and_is_in(st
     link = html.unescape(href.group(1))
     assert link.startswith(tool.tool_url)
 
-    clicked = requests.get(link, allow_redirects=False, timeout=10)
+    page = requests.get(link, allow_redirects=False, timeout=10)  # a page, nothing linked
+    assert page.status_code == 200 and 'action="/app/verify"' in page.text
+    assert AccountStore().get(holder.account_id, consistent=True).orgs == {"elsewhere"}
+    form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page.text))
+    clicked = requests.post(
+        f"{tool.tool_url}/app/verify", data=form, allow_redirects=False, timeout=10
+    )
     session = session_of(clicked)
     assert (session.account_id, session.org_id, session.role) == (
         holder.account_id,

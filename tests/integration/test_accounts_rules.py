@@ -1,4 +1,4 @@
-"""SPEC §3 account rules against DynamoDB Local: one row per rule of seed 000.
+"""The account rules of a launch against DynamoDB Local: one row per rule.
 
 Each row is a scenario: it sets up what exists, launches through
 ``resolve_launch_account`` and asserts what the user gets and what the table holds.
@@ -120,12 +120,40 @@ def known_link_to_a_deleted_account_starts_over():
 
 
 @row
-def known_link_from_another_org_joins_this_org():
+def same_issuer_and_sub_from_another_registration_is_another_person():
+    """Two organizations register the same issuer (Canvas cloud): a ``sub`` vouched for by
+    one registration never reaches the links of the other."""
     home, other = make_org("home"), make_org("other")
-    first = resolve(launch("u1"), home)
-    second = resolve(launch("u1"), other)
-    assert second.account.account_id == first.account.account_id
-    assert AccountStore().get(first.account.account_id, consistent=True).orgs == {"home", "other"}
+    first = resolve(launch("u1", registration_id="reg_home"), home)
+    second = resolve(launch("u1", email="mallory@example.org", registration_id="reg_other"), other)
+    assert second.account.account_id != first.account.account_id
+    kept = AccountStore().get(first.account.account_id, consistent=True)
+    assert (kept.orgs, kept.email) == ({"home"}, "ada@example.edu")
+
+
+@row
+def an_lms_never_changes_the_email_of_an_account_shared_with_another_org():
+    """The address other organizations reach the person at is not one LMS's to move."""
+    home, _ = make_org("home"), make_org("other")
+    account_id = resolve(launch("u1"), home).account.account_id
+    users_table().update_item(  # the person confirmed joining "other" too
+        Key={"platform": "ACCOUNT", "userId": account_id},
+        UpdateExpression="ADD orgs :other",
+        ExpressionAttributeValues={":other": {"other"}},
+    )
+    again = resolve(launch("u1", email="moved@attacker.example"), home)
+    assert isinstance(again, Entered) and again.account.email == "ada@example.edu"
+    assert AccountStore().get(account_id, consistent=True).email == "ada@example.edu"
+    assert email_claims() == {"ada@example.edu": account_id}
+    assert audit_actions("home") == ["created", "email-kept"]
+
+
+@row
+def an_lms_still_copies_an_email_change_onto_an_account_of_its_org_alone():
+    home = make_org("home")
+    account_id = resolve(launch("u1"), home).account.account_id
+    resolve(launch("u1", email="ada@new.example"), home)
+    assert AccountStore().get(account_id, consistent=True).email == "ada@new.example"
 
 
 # ------------------------------------------------------------------ rule 2: teachers

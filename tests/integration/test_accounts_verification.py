@@ -1,7 +1,8 @@
-"""Teacher with an account in another org: verification email (moto SES), click, in.
+"""Teacher with an account in another org: verification email (moto SES), confirm, in.
 
 Through the local stack: the email is read back from moto's SES store and its link
-is opened against the local HTTP API (GET /app/verify), like the teacher would.
+is opened against the local HTTP API (GET /app/verify shows a page), then the page's
+form is posted (POST /app/verify), like the teacher would.
 """
 
 from __future__ import annotations
@@ -60,8 +61,24 @@ def test_click_links_the_teacher_joins_the_org_and_lands_on_the_content(stack):
     link = _verification_link(stack, email)
     assert link.startswith(stack.ports.tool_url)
 
-    response = requests.get(link, allow_redirects=False, timeout=10)
-    assert response.status_code == 302, response.text
+    # The emailed link only shows a page (mail scanners open links): nothing is linked.
+    for _ in range(2):
+        preview = requests.get(link, allow_redirects=False, timeout=10)
+        assert preview.status_code == 200, preview.text
+        assert "Elsewhere Schools" not in preview.text  # only the asking org is named
+        assert "Acme Schools" in preview.text and claims.issuer in preview.text
+        assert email in preview.text and 'method="post"' in preview.text
+    assert link_target("t-verify") is None
+    assert AccountStore().get(holder.account_id, consistent=True).orgs == {"elsewhere"}
+    link_token = parse_qs(urlsplit(link).query)["token"][0]
+
+    response = requests.post(
+        f"{stack.ports.tool_url}/app/verify",
+        data={"token": link_token},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 303, response.text
     location = urlsplit(response.headers["location"])
     assert re.fullmatch(r"/app/classes/[^/]+/units/[^/]+", location.path)
     token = parse_qs(location.query)["cb_session"][0]
@@ -82,6 +99,13 @@ def test_click_links_the_teacher_joins_the_org_and_lands_on_the_content(stack):
     # Single use: the same link again is refused with a page, not a 500.
     again = requests.get(link, allow_redirects=False, timeout=10)
     assert again.status_code == 410 and "expired or already used" in again.text
+    posted_again = requests.post(
+        f"{stack.ports.tool_url}/app/verify",
+        data={"token": link_token},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert posted_again.status_code == 410
     # And the next launch goes straight in.
     assert isinstance(resolve_launch_account(claims, org), Entered)
 
@@ -101,6 +125,36 @@ def test_bad_links_get_a_readable_page(stack, query, status):
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
     assert "Invalid link" in response.text
+
+
+@pytest.mark.parametrize("token", ["", "abc", "a.1.b", "x" * 900])
+def test_a_post_with_a_bad_token_gets_a_readable_page_and_links_nothing(stack, token):
+    response = requests.post(
+        f"{stack.ports.tool_url}/app/verify",
+        data={"token": token},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 400 and "Invalid link" in response.text
+
+
+def test_a_few_emails_an_hour_reach_one_address_whatever_the_lms_user_ids(stack):
+    """A registration inventing LMS users (new subs) cannot flood one inbox."""
+    org, _ = _teacher_elsewhere("victim@example.edu")
+    mailer = FakeMailer()
+    verifications = Verifications(mailer=mailer)
+    for n in range(6):
+        claims = launch(f"made-up-{n}", roles=[INSTRUCTOR], email="victim@example.edu")
+        outcome = resolve_launch_account(claims, org, verifications=verifications)
+        assert outcome == VerificationRequired("victim@example.edu")  # the same page every time
+    assert len(mailer.sent) == 3
+    an_hour_later = Verifications(mailer=mailer, clock=lambda: now_epoch() + 3601)
+    resolve_launch_account(
+        launch("made-up-late", roles=[INSTRUCTOR], email="victim@example.edu"),
+        org,
+        verifications=an_hour_later,
+    )
+    assert len(mailer.sent) == 4
 
 
 def test_an_expired_link_is_refused_and_nothing_is_linked(stack):

@@ -1,4 +1,8 @@
-"""Role x route x own/other class: every forbidden cell is 403 — never 200, never 500.
+"""Role x route x whose session: every forbidden cell is 403 — never 200, never 500.
+
+A session of another class or organization is refused, and so is the session of the
+same person's launch into another class or another unit: a session acts only where
+it was launched.
 
 Allowed cells must succeed (2xx/3xx), so the matrix cannot pass by refusing everything.
 """
@@ -6,7 +10,10 @@ Allowed cells must succeed (2xx/3xx), so the matrix cannot pass by refusing ever
 from __future__ import annotations
 
 import pytest
+import requests
 
+from coursebridge.sessions import COOKIE_NAME
+from coursebridge.store.deep_links import DeepLinkStore
 from tests.classroom import (
     INSTRUCTOR,
     LEARNER,
@@ -53,71 +60,92 @@ ALLOWED = {
     "student": {"my-grade", "unit-page"},
 }
 ROLES = ("teacher", "mentor", "student")
-CELLS = [
-    (role, route, where)
-    for role in ROLES
-    for route in ROUTES
-    for where in ("own", "other-class", "other-org")
-]
+# Whose session acts on the "own" class's first unit: its own people, teachers/mentors/
+# students of another class or organization, and the same people with the session of
+# their launch into another class of the organization or another unit of this class.
+WHERE = ("own", "other-class", "other-org", "same-person-other-class", "same-person-other-unit")
+CELLS = [(role, route, where) for role in ROLES for route in ROUTES for where in WHERE]
+
+
+def _deep_linking_launch(org, sub, context_id):
+    dl = claims(
+        sub,
+        INSTRUCTOR,
+        context_id=context_id,
+        message_type="LtiDeepLinkingRequest",
+        deep_linking=deep_linking(),
+    )
+    return launch(dl, org)
+
+
+def _people(org, context_id, suffix, link_suffix=None):
+    """A teacher (activity and Deep Linking launches), a mentor and a student of one class,
+    and the same people's launches into its second unit."""
+    link_suffix = link_suffix or suffix
+    link, second = f"link-1{link_suffix}", f"link-2{link_suffix}"  # unique per platform
+    teacher_dl = _deep_linking_launch(org, f"t{suffix}", context_id)
+    teacher = launch(
+        claims(
+            f"t{suffix}",
+            INSTRUCTOR,
+            context_id=context_id,
+            link_id=link,
+            custom={"max_score": "10"},
+        ),
+        org,
+    )
+
+    def at(link_id):
+        return {
+            "teacher": launch(
+                claims(f"t{suffix}", INSTRUCTOR, context_id=context_id, link_id=link_id), org
+            ),
+            "mentor": launch(
+                claims(f"m{suffix}", MENTOR, context_id=context_id, link_id=link_id), org
+            ),
+            "student": launch(
+                claims(f"s{suffix}", LEARNER, context_id=context_id, link_id=link_id), org
+            ),
+        }
+
+    first = at(link)
+    return {**first, "teacher": teacher, "teacher_dl": teacher_dl, "second-unit": at(second)}
 
 
 @pytest.fixture(scope="module")
 def world(local_stack):
+    """Built once for the module; no test here resets the stack, so any order works."""
     local_stack.reset()
     acme, other_org = make_org("acme"), make_org("beta")
-
-    def people(org, context_id, suffix):
-        dl = claims(
-            f"t{suffix}",
-            INSTRUCTOR,
-            context_id=context_id,
-            message_type="LtiDeepLinkingRequest",
-            deep_linking=deep_linking(),
-        )
-        teacher_dl = launch(dl, org)
-        link = f"link-1{suffix}"  # resource link ids are unique per platform
-        teacher = launch(
-            claims(
-                f"t{suffix}",
-                INSTRUCTOR,
-                context_id=context_id,
-                link_id=link,
-                custom={"max_score": "10"},
-            ),
-            org,
-        )
-        launch(
-            claims(f"t{suffix}", INSTRUCTOR, context_id=context_id, link_id=f"link-2{suffix}"), org
-        )
-        return {
-            "teacher": teacher,
-            "teacher_dl": teacher_dl,
-            "mentor": launch(
-                claims(f"m{suffix}", MENTOR, context_id=context_id, link_id=link), org
-            ),
-            "student": launch(
-                claims(f"s{suffix}", LEARNER, context_id=context_id, link_id=link), org
-            ),
-        }
-
+    own = _people(acme, "course-a", "a")
     return {
-        "own": people(acme, "course-a", "a"),
-        "other-class": people(acme, "course-b", "b"),
-        "other-org": people(other_org, "course-c", "c"),
+        "acme": acme,
+        "own": own,
+        "other-class": _people(acme, "course-b", "b"),
+        "other-org": _people(other_org, "course-c", "c"),
+        # The own people (same subs) launched into another course of the same org.
+        "same-person-other-class": _people(acme, "course-a2", "a", link_suffix="a2"),
+        "same-person-other-unit": {
+            **own["second-unit"],
+            "teacher_dl": own["second-unit"]["teacher"],
+        },
         "http": Client(local_stack.ports.tool_url),
     }
 
 
+def _actor(world, role, route, where):
+    if not (route.startswith("deep-link") and role == "teacher"):
+        return world[where][role]
+    if where == "own":  # a fresh request each time: choosing one answers it
+        return _deep_linking_launch(world["acme"], "ta", "course-a")
+    return world[where]["teacher_dl"]
+
+
 def _request(world, role, route, where):
     target = world["own"]
-    actor = world[where][role] if where != "own" else target[role]
-    if route.startswith("deep-link") and role == "teacher" and where == "own":
-        actor = target["teacher_dl"]
+    actor = _actor(world, role, route, where)
     method, template, kind = ROUTES[route]
-    from coursebridge.store.classes import ClassStore
-
-    units = ClassStore().units_of_class(target["teacher"].class_id)
-    other_unit = next(u.unit_id for u in units if u.unit_id != target["teacher"].unit_id)
+    other_unit = target["second-unit"]["teacher"].unit_id
     path = template.format(
         c=target["teacher"].class_id, u=target["teacher"].unit_id, s=target["student"].account_id
     )
@@ -127,8 +155,6 @@ def _request(world, role, route, where):
     elif kind == "form":
         form = {"cb_session": actor.token, "score": "5", "target_unit": other_unit}
         if route == "deep-link-choose":
-            from coursebridge.store.deep_links import DeepLinkStore
-
             pending = DeepLinkStore().get(target["teacher"].class_id, actor.account_id)
             form = {
                 "cb_session": actor.token,
@@ -149,16 +175,11 @@ def test_cell(world, role, route, where):
         assert response.status_code == 403, (role, route, where, response.status_code)
 
 
-def test_a_cross_site_form_post_with_only_the_cookie_cannot_release_grades(stack):
+def test_a_cross_site_form_post_with_only_the_cookie_cannot_release_grades(world):
     """The session cookie is SameSite=None; a forged form post carrying it is refused."""
-    import requests
-
-    from coursebridge.sessions import COOKIE_NAME
-
-    org = make_org()
-    teacher = launch(claims("t-1", INSTRUCTOR), org)
+    teacher = world["own"]["teacher"]
     token = teacher.token
-    url = f"{stack.ports.tool_url}/api/classes/{teacher.class_id}/units/{teacher.unit_id}/release"
+    url = f"{world['http'].base_url}/api/classes/{teacher.class_id}/units/{teacher.unit_id}/release"
     forged = requests.post(
         url,
         data={"x": "1"},

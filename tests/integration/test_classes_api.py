@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from coursebridge.grades.release_store import ReleaseStore
+from coursebridge.sessions import encode_session
 from coursebridge.store.dynamo import app_table, new_id
 from coursebridge.store.gradebook import GradebookStore
 from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
@@ -98,8 +100,10 @@ def test_roster_lists_students_with_profile_and_status(course):
     assert roster.status_code == 200
     rows = {r["accountId"]: r for r in roster.json()}
     assert set(rows) == {ann.account_id, bob.account_id}  # the teacher is not a student
-    assert rows[bob.account_id] | {"accountId": None} == {
+    assert abs(rows[bob.account_id]["confirmedAt"] - time.time()) < 60  # bob's launch
+    assert rows[bob.account_id] | {"accountId": None, "confirmedAt": None} == {
         "accountId": None,
+        "confirmedAt": None,
         "name": "Bob",
         "email": "bob@school.example",
         "studentId": "S-2",
@@ -264,18 +268,22 @@ def test_student_page_escapes_lms_supplied_text(stack):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
 
 
-def test_unknown_ids_are_404_and_no_session_is_401(course):
+def test_ids_outside_the_session_are_403_unknown_ones_404_and_no_session_is_401(course):
     _, teacher, _, _, http = course
-    assert (
-        http.request("GET", "/api/classes/cls_x/units/unt_x/grades", teacher.token).status_code
-        == 404
+    # Another class or unit than the session's: refused from the session alone.
+    other_class = http.request("GET", "/api/classes/cls_x/units/unt_x/grades", teacher.token)
+    assert other_class.status_code == 403
+    assert "another course" in other_class.json()["error"]
+    other_unit = http.request(
+        "GET", _path(teacher, "/grades").replace(teacher.unit_id, "unt_x"), teacher.token
     )
-    assert (
-        http.request(
-            "GET", _path(teacher, "/grades").replace(teacher.unit_id, "unt_x"), teacher.token
-        ).status_code
-        == 404
-    )
+    assert other_unit.status_code == 403
+    assert "another activity" in other_unit.json()["error"]
+    # A session launched into a class or unit that no longer exists.
+    for gone in ({"class_id": "cls_x", "unit_id": "unt_x"}, {"unit_id": "unt_x"}):
+        session = teacher.session.model_copy(update=gone)
+        path = f"/api/classes/{session.class_id}/units/{session.unit_id}/grades"
+        assert http.request("GET", path, encode_session(session)).status_code == 404
     assert http.request("GET", _path(teacher, "/grades")).status_code == 401
     page = http.request("GET", f"/app/classes/{teacher.class_id}/units/{teacher.unit_id}")
     assert page.status_code == 401 and "text/html" in page.headers["content-type"]

@@ -17,6 +17,7 @@ from tests.integration.release_seed import (
     DEPLOYMENT,
     ISSUER,
     ORG,
+    REGISTRATION_ID,
     running_lms,
     seed_platform,
 )
@@ -32,6 +33,7 @@ def _launch(lms, link_id, lineitem):
             INSTRUCTOR,
             issuer=ISSUER,
             client_id=CLIENT_ID,
+            registration_id=REGISTRATION_ID,
             deployment_id=DEPLOYMENT,
             context_id=CONTEXT,
             link_id=link_id,

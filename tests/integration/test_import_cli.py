@@ -3,12 +3,16 @@ while the importer runs as the pollers of `make dev` would run it."""
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
 
+from coursebridge import aws
 from coursebridge.cli import main
+from coursebridge.imports.options import Upload
 from coursebridge.imports.password import verify_password
+from coursebridge.imports.upload import summary_lines, wait_for_report
 from tests.integration.import_support import account_by_email, make_admin, rows
 
 pytestmark = pytest.mark.integration
@@ -58,3 +62,34 @@ def test_import_command_rejects_unknown_admin_and_missing_file(stack, tmp_path, 
     assert main(["import", str(path), "--admin", "acc_nobody"]) == 1
     assert "unknown account" in capsys.readouterr().err
     assert not threading.current_thread().daemon
+
+
+def head_key(admin: str) -> str:
+    return f"uploads/{admin}/roster.csv"
+
+
+def test_the_cli_upload_carries_a_ticket_that_vouches_for_that_upload_only(
+    stack, importer, tmp_path, capsys
+):
+    """The CLI's own upload imports; the same object copied, ticket and all, under
+    another admin's prefix is refused and imports nothing."""
+    ann = make_admin(("S1",), email="ann@a.edu", org_id="orgA")
+    bob = make_admin(("T1",), email="bob@b.org", org_id="orgB")
+    path = tmp_path / "roster.csv"
+    path.write_text(rows("Jane,Doe,jane@example.com,0,1,S1"))
+    assert main(["import", str(path), "--admin", ann]) == 0
+    assert "created 1" in capsys.readouterr().out
+    s3 = aws.client("s3")
+    bucket = stack.resource("ImportsBucket")
+    head = s3.head_object(Bucket=bucket, Key=head_key(ann))
+    assert head["Metadata"]["upload-ticket"].startswith("v1.")
+    copy_key = f"uploads/{bob}/roster.csv"
+    put = s3.copy_object(  # the metadata, ticket included, is copied with the object
+        Bucket=bucket, Key=copy_key, CopySource={"Bucket": bucket, "Key": head_key(ann)}
+    )
+    assert s3.head_object(Bucket=bucket, Key=copy_key)["Metadata"] == head["Metadata"]
+    copied = Upload(bucket, copy_key, put.get("VersionId") or put["CopyObjectResult"]["ETag"])
+    job = wait_for_report(copied, timeout=30, out=io.StringIO())
+    assert job.status == "rejected" and job.rejection["code"] == "wrong_ticket"
+    assert summary_lines(job)[0].startswith("upload refused, nothing imported: ")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=f"reports/{bob}/")["KeyCount"] == 0

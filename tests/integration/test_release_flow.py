@@ -10,10 +10,14 @@ import jwt
 import pytest
 
 from coursebridge.lti.ags import SCOPE_SCORE
+from coursebridge.lti.tool_config import forget_cached_config
+from coursebridge.store.orgs import Org, OrgStore
+from coursebridge.store.platforms import PlatformStore
 from local.demo_lms.ags import Faults
 from local.mail import sent_emails
 from tests.integration.release_seed import (
     CLIENT_ID,
+    ISSUER,
     TEACHER,
     TEACHER_EMAIL,
     drain,
@@ -264,3 +268,25 @@ def test_only_teachers_of_the_class_may_release_and_read_progress(stack, lms):
     release_id = _release(stack)
     assert get_release(stack, release_id, student).status_code == 403
     assert get_release(stack, "rel_doesnotexist").status_code == 404
+
+
+def test_a_registration_removed_and_added_again_never_receives_the_old_units_grades(stack, lms):
+    """Whoever registers the same issuer + client id later (another organization, say) is a
+    new tenant: the unit's grades are not sent to it, and the release says why."""
+    seed_unit(lms)
+    students = seed_students(2)
+    for account_id in students.ids:
+        grade(account_id, 5)
+    store = PlatformStore()
+    old = store.get(ISSUER, CLIENT_ID)
+    store.remove(ISSUER, CLIENT_ID)
+    OrgStore().create(Org(org_id="newcomer", name="Newcomer"))
+    store.add(old.model_copy(update={"org_id": "newcomer", "registration_id": "reg_newcomer"}))
+    forget_cached_config()
+
+    release_id = _release(stack)
+    drain(stack)
+    progress = get_release(stack, release_id).json()
+    assert (progress["sent"], progress["failed"]) == (0, 2)
+    assert all("no longer registered" in e["reason"] for e in progress["errors"])
+    assert lms.service.scores == [] and lms.service.token_requests == 0

@@ -65,6 +65,7 @@ def _claims(**fields):
         "launch_id": "l1",
         "issuer": "https://lms.example.edu",
         "client_id": "c",
+        "registration_id": "reg_c",
         "deployment_id": "d",
         "message_type": "LtiResourceLinkRequest",
         "target_link_uri": "https://tool.example.com/lti/launch",

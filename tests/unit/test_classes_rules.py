@@ -148,6 +148,7 @@ def _claims(custom):
         launch_id="l",
         issuer="i",
         client_id="c",
+        registration_id="reg_c",
         deployment_id="d",
         message_type="LtiResourceLinkRequest",
         target_link_uri="https://t",

@@ -122,7 +122,7 @@ def test_formula_like_cells_are_neutralised(cell, shown):
     assert neutralise(cell) == shown
 
 
-def test_report_json_has_exactly_the_spec_shape():
+def test_report_json_has_exactly_the_documented_shape():
     summary = ReportSummary(
         file="r.csv", status="completed", dry_run=True,
         counts={"created": 1, "updated": 2, "unchanged": 3, "failed": 1},

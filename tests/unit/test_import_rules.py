@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the tables read best one case per line)
-"""The CSV rules of seed 002 / SPEC §6 as pure functions: one row per file error and
+"""The CSV file and row rules as pure functions: one row per file error and
 per row error."""
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def make_client(tool_key, base_url, store=None, **kwargs) -> AgsClient:
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
     client = AgsClient(
-        platform=AgsPlatform("https://lms.example", CLIENT, f"{base_url}/token"),
+        platform=AgsPlatform("https://lms.example", CLIENT, f"{base_url}/token", "reg_test"),
         scopes=frozenset({SCOPE_SCORE, SCOPE_LINEITEM}),
         sign_assertion=sign,
         retry=kwargs.pop("retry", RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)),
@@ -228,7 +228,7 @@ def test_the_token_is_shared_through_the_store_by_other_invocations(tool_key, lm
 
 
 def test_a_waiting_invocation_uses_the_token_its_peer_fetched():
-    platform = AgsPlatform("https://lms", "c", "https://lms/token")
+    platform = AgsPlatform("https://lms", "c", "https://lms/token", "reg_test")
     store = MemoryTokenStore()
     store.leased = True  # a peer is fetching
     peer_token = AccessToken("peer", frozenset({SCOPE_SCORE}), time.time() + 3600)

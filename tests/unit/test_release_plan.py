@@ -25,6 +25,7 @@ UNIT = UnitInfo(
     title="Essay",
     issuer="https://lms",
     client_id="cid",
+    registration_id="reg_lms",
     resource_link_id="rl",
     max_score=Decimal(10),
     lineitem="https://lms/li/1",
@@ -36,6 +37,7 @@ def g(account: str = "a", **changes) -> GradeState:
         account_id=account,
         sub=f"sub-{account}",
         issuer="https://lms",
+        registration_id="reg_lms",
         score=Decimal(7),
         max_score=Decimal(10),
         comment="ok",
@@ -115,7 +117,9 @@ def test_fractional_scores_stay_fractional_and_an_empty_comment_is_left_out():
     [
         (released(g()), None),
         (released(g(sub=None)), "no LTI user id"),
-        (released(g(issuer="https://other")), "different platform"),
+        (released(g(registration_id="reg_other")), "different platform"),
+        # same issuer, another registration (another organization's Canvas client)
+        (released(g(issuer="https://lms", registration_id="reg_other")), "different platform"),
         (released(g(max_score=None)), None),  # falls back to the unit's maximum
     ],
 )

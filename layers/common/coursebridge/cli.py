@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from coursebridge import aws
+from coursebridge.accounts.admin_invites import AdminInvitations
 from coursebridge.imports.upload import (
     ImportTimedOut,
     summary_lines,
@@ -51,6 +52,7 @@ _OUTPUT_TO_ENV = {
     "ReleaseQueueUrl": "RELEASE_QUEUE_URL",
     "SigningKeyId": "SIGNING_KEY_ID",
     "SessionSecretArn": "SESSION_SECRET_ARN",
+    "ApiUrl": "PUBLIC_BASE_URL",
 }
 
 
@@ -124,9 +126,27 @@ def admin_add(args: argparse.Namespace) -> str:
         except EmailAlreadyClaimed:  # created concurrently: use the winner
             account_id = accounts.account_id_for_email(email)
     assert account_id is not None
+    account = accounts.get(account_id, consistent=True)
+    if account is not None and org.org_id not in account.orgs:
+        return _invite_admin(org, args.school, account)
     accounts.grant_admin(account_id, org.org_id, args.school)
     orgs.record_admin(org.org_id, args.school, account_id)
     return f"admin of {args.school}: {account_id}"
+
+
+def _invite_admin(org: Org, school_id: str, account: Account) -> str:
+    """The email's account belongs to other organizations only: grant nothing, invite."""
+    base_url = get_settings().public_base_url
+    if not base_url:
+        raise CliError("PUBLIC_BASE_URL is not set: the invitation link needs the tool's URL")
+    try:
+        email = AdminInvitations().invite(org, school_id, account, base_url)
+    except (ClientError, BotoCoreError) as error:
+        raise CliError(f"the invitation email could not be sent: {error}") from None
+    return (
+        f"{email} has an account outside {org.org_id}: nothing granted until they accept "
+        f"the invitation emailed to them; invited account: {account.account_id}"
+    )
 
 
 def platform_add(args: argparse.Namespace) -> str:
@@ -212,7 +232,8 @@ def grades_export(args: argparse.Namespace) -> str:
 
 
 def import_csv(args: argparse.Namespace) -> str:
-    """Upload like an admin would, follow the job, print the summary."""
+    """Upload like an admin would (with an upload ticket for that admin), follow the
+    job, print the summary."""
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"no such file: {args.file}")
@@ -230,7 +251,7 @@ def import_csv(args: argparse.Namespace) -> str:
     except ImportTimedOut as error:
         raise CliError(str(error)) from None
     lines = summary_lines(job)
-    if job.status == "file_error":
+    if job.status in ("file_error", "rejected"):
         raise CliError("\n".join(lines))
     return "\n".join(lines)
 
@@ -321,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(func=grades_export)
 
-    imports = groups.add_parser("import", help="import users from a CSV file (SPEC §6)")
+    imports = groups.add_parser("import", help="import users from a CSV file, as an admin")
     imports.add_argument("file", metavar="FILE.csv")
     imports.add_argument("--admin", required=True, metavar="ACCOUNTID", help="uploading admin")
     imports.add_argument("--send-welcome", action="store_true")

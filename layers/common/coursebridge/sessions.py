@@ -5,6 +5,11 @@ SessionSecret from Secrets Manager, read once per container. It travels as the
 ``cb_session`` cookie (Secure; HttpOnly; SameSite=None; Partitioned, so it works in
 an LMS iframe) and, for browsers that block third-party cookies, in the page, which
 sends it back as ``Authorization: Bearer <token>``.
+
+A session acts only where it was launched: ``class_id`` and, for an activity launch,
+``unit_id`` (a Deep Linking launch has no unit: it may use its class's picker only).
+What it may do there comes from the class membership (web/authz.py); ``read_only``
+and ``mentee_subs`` record what the launch said and never widen it.
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ class Session(BaseModel):
     org_id: str
     issuer: str
     deployment_id: str
+    client_id: str = ""
+    registration_id: str = ""  # the platform registration that signed the launch
     sub: str | None = None
     name: str = ""
     email: str | None = None
     role: Role
     read_only: bool = False  # mentors
-    mentee_subs: list[str] | None = None  # None: not limited; else only these students' subs
+    mentee_subs: list[str] | None = None  # as launched; the roster uses the membership's
     class_id: str | None = None
     unit_id: str | None = None
     exp: int = Field(default_factory=lambda: int(time.time()) + DEFAULT_LIFETIME_SECONDS)
@@ -48,6 +55,12 @@ class Session(BaseModel):
     @property
     def expired(self) -> bool:
         return self.exp <= int(time.time())
+
+    def moved_to_unit(self, unit_id: str) -> Session:
+        """A new session for another unit of the same class, when the tool itself takes
+        the person there (a re-mapped activity): the scope moves, it never widens, and
+        the expiry stays the launch's."""
+        return self.model_copy(update={"sid": new_id("ses"), "unit_id": unit_id})
 
 
 class _SecretCache:
@@ -107,20 +120,24 @@ def session_cookie(token: str, max_age: int = DEFAULT_LIFETIME_SECONDS) -> str:
 def token_from_event(event: dict) -> str | None:
     """The session token of an API Gateway v2 request.
 
-    Order: ``Authorization: Bearer`` (API calls from the page), the ``cb_session``
-    cookie, then a ``cb_session`` query parameter — the page carries the token in its
-    links and forms when the browser blocks third-party cookies in the LMS iframe.
+    Order: ``Authorization: Bearer`` (API calls from the page), a ``cb_session``
+    query parameter (the page's links carry its token), then the ``cb_session``
+    cookie. The token a page carries wins over the cookie: the cookie holds the
+    browser's latest launch, and a page opened from another activity (another tab,
+    another iframe) must keep acting in its own class and unit.
     """
     headers = event.get("headers") or {}
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip() or None
+    query = event.get("queryStringParameters") or {}
+    if query.get(COOKIE_NAME):
+        return query[COOKIE_NAME]
     for cookie in event.get("cookies") or []:
         name, _, value = cookie.partition("=")
         if name.strip() == COOKIE_NAME and value:
             return value.strip()
-    query = event.get("queryStringParameters") or {}
-    return query.get(COOKIE_NAME) or None
+    return None
 
 
 def session_from_event(event: dict) -> Session | None:

@@ -1,8 +1,11 @@
-"""The click on a verification link: link the LMS user, join the org, finish the launch.
+"""A verification link: the page that says what it does, then its POST that does it.
 
-One transaction deletes the pending item (condition: still there and unexpired),
-creates the link (condition: not there) and adds the org to the account, with its
-audit record — so a token works once, and a half-done verification cannot exist.
+``preview`` reads only (the emailed link's GET: mail scanners open every link, so
+opening one must change nothing); ``confirm`` (the page's POST) links the LMS user,
+joins the org and finishes the launch. One transaction deletes the pending item
+(condition: still there and unexpired), creates the link (condition: not there) and
+adds the org to the account, with its audit record — so a token works once, and a
+half-done verification cannot exist.
 """
 
 from __future__ import annotations
@@ -51,6 +54,16 @@ class VerifiedLaunch:
     entered: Entered
 
 
+@dataclass(frozen=True)
+class PendingConfirmation:
+    """What a verification link would do, for the page that asks the person."""
+
+    org_name: str
+    email: str
+    lms: str  # the platform's issuer: the LMS that asked
+    course: str | None
+
+
 @dataclass
 class Confirmations:
     store: VerificationStore = field(default_factory=VerificationStore)
@@ -59,9 +72,7 @@ class Confirmations:
     secret: Callable[[], bytes] = _SecretCache.get
     clock: Callable[[], int] = now_epoch
 
-    def confirm(self, token: object) -> VerifiedLaunch:
-        """Use ``token`` (once). Raises VerificationFailed with a status for the page."""
-        now = self.clock()
+    def _pending(self, token: object, now: int) -> tuple[PendingVerification, Org]:
         digest = check_token(token, self.secret(), now)
         pending = self.store.get(digest)
         if pending is None or pending.expires_at <= now:
@@ -71,6 +82,19 @@ class Confirmations:
             raise VerificationFailed(
                 404, "Organization not found", "This organization no longer exists."
             )
+        return pending, org
+
+    def preview(self, token: object) -> PendingConfirmation:
+        """What ``token`` would do; writes nothing. Raises VerificationFailed."""
+        pending, org = self._pending(token, self.clock())
+        claims = LaunchClaims.model_validate_json(pending.claims_json)
+        course = claims.context_title or claims.context_label
+        return PendingConfirmation(org.name, pending.email, claims.issuer, course)
+
+    def confirm(self, token: object) -> VerifiedLaunch:
+        """Use ``token`` (once). Raises VerificationFailed with a status for the page."""
+        now = self.clock()
+        pending, org = self._pending(token, now)
         claims = LaunchClaims.model_validate_json(pending.claims_json)
         for _ in range(MAX_ATTEMPTS):
             try:

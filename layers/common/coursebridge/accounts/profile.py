@@ -113,9 +113,10 @@ class LmsProfile:
 
 
 def new_link(claims: LaunchClaims, profile: LmsProfile, account_id: str, org_id: str) -> LmsLink:
-    """The LMS link (issuer, sub) → account, remembering what the LMS sent this time."""
+    """The LMS link (registration, sub) → account, remembering what the LMS sent this time."""
     assert claims.sub is not None
     return LmsLink(
+        registration_id=claims.registration_id,
         issuer=claims.issuer,
         sub=claims.sub,
         account_id=account_id,

@@ -152,7 +152,7 @@ class _Resolver:
     def resolve(self) -> AccountOutcome:
         if not self.claims.sub:  # anonymous launch without a stable id: nothing to link
             return self._create(claim_email=False, link=False)
-        link = self.links.get(self.claims.issuer, self.claims.sub)
+        link = self.links.get(self.claims.registration_id, self.claims.sub)
         if link is not None:
             return self._known(link)
         if self.grant.role == "TEACHER":
@@ -160,22 +160,29 @@ class _Resolver:
         return self._unknown_student()
 
     def _known(self, link: LmsLink) -> AccountOutcome:
+        if link.org_id != self.org.org_id:  # a registration never changes organization
+            logger.warning("LMS link of another organization; refusing the launch")
+            raise LaunchRejected(
+                "registration", "this LMS account belongs to another organization", status=403
+            )
         account = self.accounts.get(link.account_id, consistent=True)
         if account is None:
             logger.warning("LMS link to a missing account; removing it")
             self.links.delete_dangling(link)
             raise _Retry()
         plan = plan_sync(account, link, self.profile, self.org, self._full_teacher, self.accounts)
-        if plan.email_held_by and plan.email_is_news:
-            logger.info("LMS email held by another account; kept the old one")
         records = []
         if plan.changes.changed():
             records.append(
                 self._record("updated", account.account_id, fields=",".join(plan.changes.changed()))
             )
-        if plan.email_held_by and plan.email_is_news:
+        if plan.email_kept:
+            why = "shared with another organization" if plan.email_shared else "held by another"
+            logger.info("LMS email not copied onto the account", extra={"why": why})
             records.append(
-                self._record("email-kept", account.account_id, email=self.profile.email or "")
+                self._record(
+                    "email-kept", account.account_id, email=self.profile.email or "", why=why
+                )
             )
         if not records and not plan.refresh_link:
             return self._entered(account)

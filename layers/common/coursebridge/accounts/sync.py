@@ -4,6 +4,10 @@ A *change* is judged against what the LMS said last time (kept on the link), not
 against the account: an account linked from two LMSs with different emails does not
 flip-flop, and values set by a CSV import are not overwritten by an unchanged LMS.
 An account without an email claims the LMS email as soon as it is free.
+
+The email of an account that also belongs to another organization is never changed by
+a launch: that address is where the other organizations reach the person, and one
+organization's LMS has no say over it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ class SyncPlan:
     refresh_link: bool
     email_held_by: str | None = None  # another account holds the LMS email
     email_is_news: bool = False  # the LMS email differs from last time
+    email_shared: bool = False  # kept: the account belongs to other organizations too
+
+    @property
+    def email_kept(self) -> bool:
+        """The LMS sent a new email and the account keeps its old one (audited)."""
+        return self.email_is_news and (self.email_held_by is not None or self.email_shared)
 
     def apply(self, account: Account) -> Account:
         """``account`` as it is after the write."""
@@ -67,7 +77,9 @@ def plan_sync(
     wanted = profile.email
     email_is_news = wanted is not None and wanted != link.lms_email
     held_by = None
-    if wanted and wanted != account.email and (email_is_news or account.email is None):
+    shared = bool(account.orgs - {org.org_id})
+    wants_change = wanted and wanted != account.email
+    if wants_change and (email_is_news or account.email is None) and not shared:
         holder = accounts.account_id_for_email(wanted)
         if holder is None:
             changes.new_email, changes.old_email = wanted, account.email
@@ -88,4 +100,5 @@ def plan_sync(
         refresh_link=names_news or email_is_news,
         email_held_by=held_by,
         email_is_news=email_is_news,
+        email_shared=bool(wants_change) and shared,
     )

@@ -1,10 +1,13 @@
-"""Email verification for a teacher whose account belongs to another org (SPEC §3 rule 2).
+"""Email verification for a teacher whose account belongs to another organization.
 
 Token: ``<32 random bytes, b64url>.<expiry epoch>.<HMAC-SHA256(secret, random.expiry)>``
 signed with the session secret (domain-separated). Signature and expiry are checked
 before any read; the table keeps only the token's SHA-256 (store/verifications.py).
-The email goes out at most once a minute per LMS user and org; completing it is
-accounts/confirm.py.
+The email goes out at most once a minute per LMS user and org, and at most
+``ADDRESS_LIMIT`` times an hour to one address whatever the LMS ids (a registration
+inventing LMS users cannot flood an inbox). The emailed link opens a page that names
+the organization and the LMS; only that page's POST links (accounts/confirm.py): mail
+scanners open every link in an email, and a GET must never act.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ logger = Logger(child=True)
 VERIFY_PATH = "/app/verify"
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 RESEND_AFTER_SECONDS = 60
+ADDRESS_LIMIT = 3
+ADDRESS_WINDOW_SECONDS = 3600
 MAX_TOKEN_LENGTH = 200
 _DOMAIN = b"coursebridge/verify-email/v1:"
 
@@ -88,29 +93,32 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _signature(secret: bytes, body: str) -> str:
-    return _b64(hmac.new(secret, _DOMAIN + body.encode(), hashlib.sha256).digest())
+def _signature(secret: bytes, body: str, domain: bytes = _DOMAIN) -> str:
+    return _b64(hmac.new(secret, domain + body.encode(), hashlib.sha256).digest())
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(secret: bytes, now: int, lifetime: int = TOKEN_LIFETIME_SECONDS) -> tuple[str, int]:
-    """A new token and its expiry (epoch seconds)."""
+def issue_token(
+    secret: bytes, now: int, lifetime: int = TOKEN_LIFETIME_SECONDS, domain: bytes = _DOMAIN
+) -> tuple[str, int]:
+    """A new token and its expiry (epoch seconds). ``domain`` separates token kinds: a
+    token issued for one purpose never checks for another."""
     expires_at = now + lifetime
     body = f"{_b64(secrets.token_bytes(32))}.{expires_at}"
-    return f"{body}.{_signature(secret, body)}", expires_at
+    return f"{body}.{_signature(secret, body, domain)}", expires_at
 
 
-def check_token(token: object, secret: bytes, now: int) -> str:
-    """The token's hash if it is well-formed, signed by us and unexpired."""
+def check_token(token: object, secret: bytes, now: int, domain: bytes = _DOMAIN) -> str:
+    """The token's hash if it is well-formed, signed by us for ``domain`` and unexpired."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise invalid_link()
     parts = token.split(".")
     if len(parts) != 3 or not parts[1].isdigit():
         raise invalid_link()
-    expected = _signature(secret, f"{parts[0]}.{parts[1]}")
+    expected = _signature(secret, f"{parts[0]}.{parts[1]}", domain)
     if not hmac.compare_digest(parts[2].encode(), expected.encode()):
         raise invalid_link()
     if int(parts[1]) <= now:
@@ -129,7 +137,7 @@ def base_url_of(claims: LaunchClaims) -> str:
 
 
 def actor_of(claims: LaunchClaims) -> str:
-    return f"{claims.issuer} {claims.sub or '(no sub)'}"
+    return f"{claims.issuer} {claims.client_id} {claims.sub or '(no sub)'}"
 
 
 @dataclass
@@ -154,9 +162,12 @@ class Verifications:
         sub = claims.sub or ""
         now = self.clock()
         if not self.store.claim_send_slot(
-            org.org_id, claims.issuer, sub, now, RESEND_AFTER_SECONDS
+            org.org_id, claims.registration_id, sub, now, RESEND_AFTER_SECONDS
         ):
             logger.info("verification email sent recently; not resending")
+            return VerificationRequired(email)
+        if not self.store.claim_address_slot(email, now, ADDRESS_LIMIT, ADDRESS_WINDOW_SECONDS):
+            logger.warning("verification emails to this address throttled")
             return VerificationRequired(email)
         token, expires_at = issue_token(self.secret(), now)
         pending = PendingVerification(
@@ -176,7 +187,7 @@ class Verifications:
         except (ClientError, BotoCoreError) as error:
             logger.warning("verification email not sent", extra={"error": str(error)})
             self.store.delete(pending)
-            self.store.release_send_slot(org.org_id, claims.issuer, sub)
+            self.store.release_send_slot(org.org_id, claims.registration_id, sub)
             raise VerificationEmailFailed(email) from None
         self.audit.record(
             AuditRecord(

@@ -99,7 +99,7 @@ class _Entry:
         self.may_create = org.auto_map or (entered.role == "TEACHER" and not entered.read_only)
         self.course_key = self._course_key()
         self.link_key = (
-            link_map_key(claims.issuer, claims.deployment_id, claims.resource_link_id)
+            link_map_key(claims.registration_id, claims.deployment_id, claims.resource_link_id)
             if claims.message_type == "LtiResourceLinkRequest" and claims.resource_link_id
             else None
         )
@@ -112,7 +112,7 @@ class _Entry:
         )
         if context_key is None:
             return None
-        return course_map_key(claims.issuer, claims.deployment_id, context_key)
+        return course_map_key(claims.registration_id, claims.deployment_id, context_key)
 
     def _read_maps(self) -> dict[tuple[str, str], dict | None]:
         """The course and activity maps as they are now, in one round trip."""
@@ -183,6 +183,7 @@ class _Entry:
         values: dict = {
             "issuer": claims.issuer,
             "clientId": claims.client_id,
+            "registrationId": claims.registration_id,
             "deploymentId": claims.deployment_id,
             "resourceLinkId": claims.resource_link_id,
             "contextId": claims.context_id,
@@ -218,8 +219,10 @@ class _Entry:
                 account_id=entered.account.account_id,
                 role=entered.role,
                 read_only=entered.read_only,
+                mentee_subs=list(entered.mentee_subs) if entered.mentee_subs else None,
                 sub=claims.sub,
                 issuer=claims.issuer,
+                registration_id=claims.registration_id,
                 name=claims.name or entered.account.name,
                 email=claims.email or entered.account.email,
                 student_id=_student_id(claims, entered, self.org),

@@ -36,10 +36,15 @@ def line_item_max_from_lms(claims: LaunchClaims) -> Decimal | None:
     if not {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY} & set(ags.scope):
         return None
     registration = PlatformStore().get(claims.issuer, claims.client_id)
-    if registration is None:
+    if registration is None or registration.registration_id != claims.registration_id:
         return None
     client = AgsClient(
-        platform=AgsPlatform(claims.issuer, claims.client_id, str(registration.auth_token_url)),
+        platform=AgsPlatform(
+            claims.issuer,
+            claims.client_id,
+            str(registration.auth_token_url),
+            registration.registration_id,
+        ),
         scopes=frozenset(ags.scope),
         sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
         retry=RetryPolicy(max_attempts=1),

@@ -1,9 +1,12 @@
-"""A teacher re-maps the LMS activity or course of a unit (SPEC §4).
+"""A teacher re-maps the LMS activity or course of a unit.
 
-The unit remembers the LMS link that launches it (issuer, deployment, resource link,
-context), so re-mapping changes exactly that link's or course's map — a
+The unit remembers the LMS link that launches it (registration, deployment, resource
+link, context), so re-mapping changes exactly that link's or course's map — a
 conditional write that expects the current target, so two teachers re-mapping at
 once cannot silently overwrite each other.
+
+The target is always somewhere the teacher already works: a unit of the same class,
+or another class they teach now (a current, non-mentor membership).
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ class MapChanged(Exception):
 
 def remap_activity(unit: UnitRecord, target_unit_id: str, store: ClassStore | None = None) -> str:
     store = store or ClassStore()
-    if not (unit.issuer and unit.deployment_id and unit.resource_link_id):
+    if not (unit.registration_id and unit.deployment_id and unit.resource_link_id):
         raise RemapRefused("this unit is not opened from an LMS activity yet")
     target = store.get_unit(target_unit_id)
     if target is None or target.class_id != unit.class_id:
         raise RemapRefused("choose a unit of this class")
     if target.unit_id == unit.unit_id:
         raise RemapRefused("the activity already opens this unit")
-    key = link_map_key(unit.issuer, unit.deployment_id, unit.resource_link_id)
+    key = link_map_key(unit.registration_id, unit.deployment_id, unit.resource_link_id)
     if not store.map_to(key, target.unit_id, class_id=unit.class_id, expected=unit.unit_id):
         raise MapChanged("this activity was re-mapped meanwhile: reload the page")
     store.update_unit_link(
@@ -37,6 +40,7 @@ def remap_activity(unit: UnitRecord, target_unit_id: str, store: ClassStore | No
         {
             "issuer": unit.issuer,
             "clientId": unit.client_id,
+            "registrationId": unit.registration_id,
             "deploymentId": unit.deployment_id,
             "resourceLinkId": unit.resource_link_id,
             "contextId": unit.context_id,
@@ -49,7 +53,8 @@ def remap_activity(unit: UnitRecord, target_unit_id: str, store: ClassStore | No
 
 
 def remappable_classes(account_id: str, org_id: str, exclude: str) -> list[tuple[str, str]]:
-    """(classId, title) of the other classes this account teaches (not as a mentor)."""
+    """(classId, title) of the other classes this account teaches (not as a mentor), by
+    a membership a launch confirmed recently (``Member.is_current``)."""
     members, store = MemberStore(), ClassStore()
     choices = []
     for class_id in members.classes_of(account_id):
@@ -57,7 +62,12 @@ def remappable_classes(account_id: str, org_id: str, exclude: str) -> list[tuple
             continue
         member = members.get(class_id, account_id)
         found = store.get_class(class_id)
-        teaches = member is not None and member.role == "TEACHER" and not member.read_only
+        teaches = (
+            member is not None
+            and member.role == "TEACHER"
+            and not member.read_only
+            and member.is_current()
+        )
         if teaches and found is not None and found.org_id == org_id:
             choices.append((class_id, found.title))
     return sorted(choices, key=lambda c: c[1].casefold())
@@ -72,12 +82,12 @@ def remap_course(
     whose unit is in another class as unmapped).
     """
     store = store or ClassStore()
-    if not (unit.issuer and unit.deployment_id and unit.context_id):
+    if not (unit.registration_id and unit.deployment_id and unit.context_id):
         raise RemapRefused("this unit is not opened from an LMS course yet")
     allowed = {cid for cid, _ in remappable_classes(account_id, unit.org_id, unit.class_id)}
     if target_class_id not in allowed:
         raise RemapRefused("choose another class that you teach")
-    key = course_map_key(unit.issuer, unit.deployment_id, unit.context_id)
+    key = course_map_key(unit.registration_id, unit.deployment_id, unit.context_id)
     if not store.map_to(key, target_class_id, expected=unit.class_id):
         raise MapChanged("this course was re-mapped meanwhile: reload the page")
     return target_class_id

@@ -1,7 +1,8 @@
-"""The roster of a unit: the class's students with their status and grade (SPEC §4, §7).
+"""The roster of a unit: the class's students with their status and grade.
 
-Mentors scoped by ``role_scope_mentor`` see only their mentees (matched on the LTI
-``sub`` of this platform).
+Who sees which rows is the viewer's membership of the class (``roster_for``): a
+mentor whose launch into this class named mentees (``role_scope_mentor``) sees only
+them (matched on the LTI ``sub`` of this platform), whatever a session says.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from coursebridge.store.gradebook import GradebookStore, GradeRecord
-from coursebridge.store.members import MemberStore
+from coursebridge.store.members import Member, MemberStore
 
 Status = Literal["not opened", "opened", "graded", "released", "changed since release"]
 
@@ -27,6 +28,7 @@ class RosterRow(BaseModel):
     max_score: Decimal | None = None
     comment: str = ""
     released: bool = False
+    confirmed_at: int | None = None  # the student's last launch into the class
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +41,7 @@ class RosterRow(BaseModel):
             "maxScore": _num(self.max_score),
             "comment": self.comment,
             "released": self.released,
+            "confirmedAt": self.confirmed_at,
         }
 
 
@@ -86,10 +89,17 @@ def unit_roster(
                 max_score=grade.max_score if grade else None,
                 comment=grade.comment if grade else "",
                 released=bool(grade and grade.released),
+                confirmed_at=member.confirmed_at,
             )
         )
     rows.sort(key=lambda row: (row.name.casefold(), row.account_id))
     return rows
+
+
+def roster_for(viewer: Member, unit_id: str) -> list[RosterRow]:
+    """The unit's roster as this member of its class may see it (pages, API, CSV)."""
+    scope = viewer.mentee_subs if viewer.read_only else None
+    return unit_roster(viewer.class_id, unit_id, mentee_subs=scope)
 
 
 def student_view_of_grade(grade: GradeRecord | None) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def save_grade(
             account_id=account_id,
             sub=member.sub,
             issuer=member.issuer,
+            registration_id=member.registration_id,
             score=score,
             max_score=max_score,
             comment=comment,

@@ -49,6 +49,7 @@ class UnitInfo:
     title: str
     issuer: str
     client_id: str
+    registration_id: str
     resource_link_id: str
     max_score: Decimal | None = None
     lineitem: str | None = None
@@ -65,6 +66,7 @@ class UnitInfo:
             title=str(item.get("title") or unit_id),
             issuer=str(item.get("issuer", "")),
             client_id=str(item.get("clientId", "")),
+            registration_id=str(item.get("registrationId", "")),
             resource_link_id=str(item.get("resourceLinkId", "")),
             max_score=_decimal(item.get("maxScore")),
             lineitem=item.get("lineitem") or None,
@@ -83,6 +85,7 @@ class GradeState:
     account_id: str
     sub: str | None
     issuer: str | None
+    registration_id: str | None
     score: Decimal | None
     max_score: Decimal | None
     comment: str
@@ -106,6 +109,7 @@ class GradeState:
             account_id=str(item.get("accountId") or item["sk"].removeprefix("GRADE#")),
             sub=item.get("sub") or None,
             issuer=item.get("issuer") or None,
+            registration_id=item.get("registrationId") or None,
             score=_decimal(item.get("score")),
             max_score=_decimal(item.get("maxScore")),
             comment=str(item.get("comment") or ""),
@@ -162,7 +166,7 @@ def unsendable_reason(grade: GradeState, unit: UnitInfo) -> str | None:
     """Why this grade cannot go to the unit's LMS at all, or None."""
     if not grade.sub:
         return "the student has not opened this activity from the LMS (no LTI user id)"
-    if grade.issuer and unit.issuer and grade.issuer != unit.issuer:
+    if grade.registration_id != unit.registration_id:
         return "the student's LMS account is on a different platform than this activity"
     if grade.released_score is None:
         return "the released grade has no score"

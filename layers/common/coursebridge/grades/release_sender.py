@@ -42,13 +42,19 @@ RECORD_WRITERS = 4
 def default_client_factory(unit: UnitInfo, deadline: float | None) -> AgsClient:
     """An AGS client for the unit's platform registration, signing with the KMS key."""
     registration = PlatformStore().get(unit.issuer, unit.client_id)
-    if registration is None:
+    if (
+        registration is None
+        or registration.registration_id != unit.registration_id
+        or registration.org_id != unit.org_id
+    ):  # removed, or removed and registered again: a new tenant, not this unit's
         raise PermanentAgsError(
             f"the LMS {unit.issuer} (client {unit.client_id}) is no longer registered"
         )
     signer = KmsSigner(active_signing_key_id())
     return AgsClient(
-        platform=AgsPlatform(unit.issuer, unit.client_id, str(registration.auth_token_url)),
+        platform=AgsPlatform(
+            unit.issuer, unit.client_id, str(registration.auth_token_url), unit.registration_id
+        ),
         scopes=unit.ags_scope,
         sign_assertion=signer.sign_jwt,
         deadline=deadline,

@@ -1,4 +1,4 @@
-"""CSV user import (SPEC §6): decode → parse → validate → plan → apply (batched) → report.
+"""CSV user import: upload ticket → decode → parse → validate → plan → apply (batched) → report.
 
 ``run.process_message`` is the entry point the Lambda handler calls.
 """

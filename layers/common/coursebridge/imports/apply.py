@@ -191,7 +191,8 @@ class AccountBatches:
             ":teacher": row.is_teacher,
             ":issued": issued_ids,
             ":school": {row.school_id},
-            ":org": {plan.org_id},
+            ":org": plan.org_id,
+            ":one": 1,
             ":outcome": "updated",
             ":now": now,
             ":seen": account.updated_at,
@@ -210,10 +211,11 @@ class AccountBatches:
                 "Update": {
                     "TableName": self.table,
                     "Key": {"platform": ACCOUNT, "userId": account.account_id},
-                    "UpdateExpression": "SET "
-                    + ", ".join(sets)
-                    + " ADD schools :school, orgs :org",
-                    "ConditionExpression": "attribute_exists(userId) AND updatedAt = :seen",
+                    "UpdateExpression": "SET " + ", ".join(sets) + " ADD schools :school",
+                    # the plan's authority rule, checked again at write time: still the
+                    # account it looked at, and still this organization's alone
+                    "ConditionExpression": "attribute_exists(userId) AND updatedAt = :seen "
+                    "AND size(orgs) = :one AND contains(orgs, :org)",
                     "ExpressionAttributeValues": values,
                 }
             }

@@ -23,6 +23,7 @@ from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epo
 
 ROW_TTL_SECONDS = 90 * 24 * 3600
 COUNTERS = ("created", "updated", "unchanged", "failed")
+FINISHED = ("completed", "file_error", "rejected")  # nothing more will happen to the job
 
 
 class LeaseLost(Exception):
@@ -36,7 +37,7 @@ def _pad(row: int) -> str:
 @dataclass
 class Job:
     upload: Upload
-    status: str  # scanning | importing | reporting | completed | file_error
+    status: str  # scanning | importing | reporting | completed | file_error | rejected
     started_at: int
     version_id: str | None = None
     dry_run: bool = False
@@ -52,6 +53,7 @@ class Job:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     file_errors: list[dict] = field(default_factory=list)
     report_key: str | None = None
+    rejection: dict | None = None  # why the upload was refused: {"code", "message"}
 
     @property
     def key(self) -> dict:
@@ -86,6 +88,7 @@ class Job:
             "header": self.header,
             "fileErrors": self.file_errors,
             "reportKey": self.report_key,
+            "rejection": self.rejection,
             "updatedAt": now_epoch(),
             **self.counts,
         }
@@ -112,6 +115,7 @@ class Job:
             counts={name: int(item.get(name, 0)) for name in COUNTERS},
             file_errors=list(item.get("fileErrors", [])),
             report_key=item.get("reportKey"),
+            rejection=item.get("rejection"),
         )
 
 

@@ -1,5 +1,11 @@
 """What each valid row does to the database: create, update, nothing, or fail (pure).
 
+A CSV acts only within the uploader's authority: an existing account is theirs to
+update only when it belongs to the row's school's organization and to no other one.
+An account of another organization, of several (this one included) or of none
+fails the row, and nothing of it changes: a person who also works elsewhere keeps
+names, flags and password that no single organization's spreadsheet may rewrite.
+
 Rows already applied by this same import (a batch replayed after a crash) are
 recognised by the stamp the write left on the account (``importJob``/``importRow``)
 and counted with the outcome recorded then, so counters stay exact.
@@ -15,6 +21,7 @@ from coursebridge.imports.validate import UserRow
 from coursebridge.store.accounts import Account
 
 ISSUED_TAKEN = "issuedID already used by another user"
+FOREIGN_ACCOUNT = "Email belongs to an account of another organization"
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,11 @@ class Lookups:
 NONE_FOUND = Lookups(accounts_by_email={}, issued_holders={})
 
 
+def within_authority(account: Account, org_id: str) -> bool:
+    """May an upload for ``org_id`` change this account? Only if it is that org's alone."""
+    return account.orgs == {org_id}
+
+
 def _is_unchanged(row: UserRow, account: Account, org_id: str) -> bool:
     return (
         account.first_name == row.first_name
@@ -101,10 +113,12 @@ def plan_row(
     stamp = existing.stamp if existing else None
     if stamp and (stamp.job_id, stamp.row) == (job_id, row.row):
         return AlreadyApplied(row, stamp.outcome)
+    school = schools[row.school_id]
+    if existing is not None and not within_authority(existing.account, school.org_id):
+        return RowFailure(row.row, row.cells, [RowError(row.row, "email", FOREIGN_ACCOUNT)])
     holder = lookups.issued_holders.get((row.school_id, row.issued_id))
     if holder and (existing is None or holder != existing.account.account_id):
         return RowFailure(row.row, row.cells, [RowError(row.row, "issuedID", ISSUED_TAKEN)])
-    school = schools[row.school_id]
     if existing is None:
         account = Account(
             email=row.email,

@@ -1,10 +1,12 @@
 """One import job from S3 event to report: idempotent, resumable, batched.
 
-A message is an S3 notification (``Records``) or our own continuation
-(``importJob``). Per job: scan (file errors, duplicates) → import batches of rows,
-checkpointing after each → report. When the invocation runs low on time it releases
-the job and queues a continuation; a crash leaves the checkpoint, and the redelivered
-message resumes from it (rows of a replayed batch are recognised by their stamps).
+A message is an S3 notification (``Records``), which becomes a job only when the
+upload proves its admin sent it (``intake.py``), or our own continuation
+(``importJob``) of a job accepted so. Per job: scan (file errors, duplicates) →
+import batches of rows, checkpointing after each → report. When the invocation runs
+low on time it releases the job and queues a continuation; a crash leaves the
+checkpoint, and the redelivered message resumes from it (rows of a replayed batch are
+recognised by their stamps).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
@@ -23,10 +24,10 @@ from coursebridge.imports.authority import Uploader, load_uploader
 from coursebridge.imports.decode import decode_lines
 from coursebridge.imports.duplicates import DuplicateFinder
 from coursebridge.imports.errors import FileError, RowError, RowFailure
-from coursebridge.imports.jobs import Job, JobStore, LeaseLost
-from coursebridge.imports.options import ImportOptions, NotAnUpload, Upload
+from coursebridge.imports.intake import job_for_s3_record
+from coursebridge.imports.jobs import FINISHED, Job, JobStore, LeaseLost
+from coursebridge.imports.options import Upload
 from coursebridge.imports.parse import Header, Record, is_blank, read_records
-from coursebridge.imports.password import hash_password
 from coursebridge.imports.plan import (
     NONE_FOUND,
     AlreadyApplied,
@@ -39,7 +40,7 @@ from coursebridge.imports.plan import (
 )
 from coursebridge.imports.report import ReportSummary, publish_report, timestamp
 from coursebridge.imports.scan import scan_file
-from coursebridge.imports.source import PROCESSED_MARK, UploadedObject
+from coursebridge.imports.source import UploadedObject
 from coursebridge.imports.validate import UserRow, validate_record
 from coursebridge.notify.report_email import send_report_email
 from coursebridge.notify.welcome_email import WelcomeMailer
@@ -65,44 +66,9 @@ def process_message(body: dict, remaining_ms: RemainingMs, owner: str) -> None:
         return
     for record in body.get("Records", []):  # s3:TestEvent has none
         if str(record.get("eventName", "")).startswith("ObjectCreated"):
-            start_from_s3_record(record, remaining_ms, owner)
-
-
-def start_from_s3_record(record: dict, remaining_ms: RemainingMs, owner: str) -> None:
-    bucket = record["s3"]["bucket"]["name"]
-    key = unquote_plus(record["s3"]["object"]["key"])
-    try:
-        Upload.check_key(key)
-    except NotAnUpload:
-        logger.warning("ignoring object outside uploads/<admin>/", extra={"key": key})
-        return
-    obj = record["s3"]["object"]
-    source = UploadedObject(bucket, key, obj.get("versionId"))
-    head = source.head()
-    if head is None or PROCESSED_MARK in head.metadata:
-        return  # deleted since, or our own metadata rewrite
-    version_id = obj.get("versionId") or head.version_id
-    upload = Upload(bucket, key, version_id or obj.get("eTag") or head.etag)
-    jobs = JobStore(owner)
-    job = jobs.get(upload)
-    if job is None:
-        options = ImportOptions.from_metadata(head.metadata)
-        job = Job(
-            upload=upload,
-            status="scanning",
-            started_at=now_epoch(),
-            version_id=version_id,
-            dry_run=options.dry_run,
-            send_welcome=options.send_welcome,
-            password_hash=hash_password(options.custom_password)
-            if options.custom_password
-            else None,
-            size=head.size,
-        )
-        if not jobs.create(job):
-            job = jobs.get(upload)
-            assert job is not None
-    Importer(job, owner, remaining_ms).run()
+            job = job_for_s3_record(record, owner)
+            if job is not None:
+                Importer(job, owner, remaining_ms).run()
 
 
 class _DuplicateCursor:
@@ -193,7 +159,7 @@ class Importer:
     # ---------------------------------------------------------------- lifecycle
     def run(self) -> None:
         job = self.job
-        if job.status in ("completed", "file_error"):
+        if job.status in FINISHED:
             logger.info("import already done", extra={"job": job.upload.job_id})
             return
         lease_seconds = self.remaining_ms() // 1000 + 60

@@ -20,6 +20,7 @@ class ObjectHead:
     etag: str
     version_id: str | None
     metadata: dict[str, str]
+    last_modified: int  # when S3 stored this version (epoch seconds)
 
 
 class UploadedObject:
@@ -44,6 +45,7 @@ class UploadedObject:
             etag=response["ETag"].strip('"'),
             version_id=response.get("VersionId"),
             metadata=dict(response.get("Metadata") or {}),
+            last_modified=int(response["LastModified"].timestamp()),
         )
 
     def chunks(self, start: int = 0) -> Iterator[bytes]:

@@ -1,5 +1,10 @@
 """The admin side of an import: upload a CSV like the Admin Portal would, then follow
-the job record until the report is written (used by ``coursebridge import``)."""
+the job record until the report is written (used by ``coursebridge import``).
+
+The upload carries an upload ticket (``ticket.py``) issued here for the admin, the key
+and the options: signing it needs the session secret, which the importer uses to
+check it, so only those who may read that secret can upload as an admin.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,34 @@ from pathlib import Path
 from typing import IO
 
 from coursebridge import aws
-from coursebridge.imports.jobs import Job, JobStore
-from coursebridge.imports.options import Upload
+from coursebridge.imports.jobs import FINISHED, Job, JobStore
+from coursebridge.imports.options import ImportOptions, Upload
+from coursebridge.imports.ticket import TICKET_METADATA, TicketTerms, issue_ticket
+from coursebridge.sessions import _SecretCache
 from coursebridge.settings import get_settings
-
-DONE = ("completed", "file_error")
 
 
 class ImportTimedOut(Exception):
     pass
+
+
+def upload_metadata(
+    key: str,
+    *,
+    send_welcome: bool = False,
+    custom_password: str | None = None,
+    dry_run: bool = False,
+    secret: bytes | None = None,
+    now: int | None = None,
+) -> dict[str, str]:
+    """The object metadata of an upload to ``key``: its options and their ticket."""
+    metadata = {"send-welcome": str(send_welcome).lower(), "dry-run": str(dry_run).lower()}
+    if custom_password:
+        metadata["custom-password"] = custom_password
+    terms = TicketTerms.of(key, ImportOptions.from_metadata(metadata))
+    issued_at = int(time.time()) if now is None else now
+    metadata[TICKET_METADATA] = issue_ticket(terms, secret or _SecretCache.get(), issued_at)
+    return metadata
 
 
 def upload_csv(
@@ -29,11 +53,11 @@ def upload_csv(
     custom_password: str | None = None,
     dry_run: bool = False,
 ) -> Upload:
-    metadata = {"send-welcome": str(send_welcome).lower(), "dry-run": str(dry_run).lower()}
-    if custom_password:
-        metadata["custom-password"] = custom_password
     bucket = get_settings().imports_bucket
     key = f"uploads/{admin_id}/{path.name}"
+    metadata = upload_metadata(
+        key, send_welcome=send_welcome, custom_password=custom_password, dry_run=dry_run
+    )
     with path.open("rb") as body:
         put = aws.client("s3").put_object(
             Bucket=bucket, Key=key, Body=body, Metadata=metadata, ContentType="text/csv"
@@ -66,7 +90,7 @@ def wait_for_report(
         job = jobs.get(upload)
         out.write("\r" + progress_line(job).ljust(60))
         out.flush()
-        if job is not None and job.status in DONE:
+        if job is not None and job.status in FINISHED:
             out.write("\n")
             return job
         sleep(0.5)
@@ -80,6 +104,9 @@ def wait_for_report(
 def summary_lines(job: Job) -> list[str]:
     counts = job.counts
     head = "dry run: " if job.dry_run else ""
+    if job.status == "rejected":
+        reason = (job.rejection or {}).get("message", "")
+        return [f"{head}upload refused, nothing imported: {reason}"]
     if job.status == "file_error":
         lines = [f"{head}file rejected, nothing imported:"]
         lines += [f"  {error['message']}" for error in job.file_errors]

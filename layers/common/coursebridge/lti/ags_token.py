@@ -45,6 +45,7 @@ class AgsPlatform:
     issuer: str
     client_id: str
     token_url: str
+    registration_id: str  # tokens are cached per registration, never shared across tenants
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class TokenStore(Protocol):
 
 
 def _cache_pk(platform: AgsPlatform) -> str:
-    digest = hashlib.sha256(f"{platform.issuer}\n{platform.client_id}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{platform.registration_id}\n{platform.issuer}\n{platform.client_id}".encode()
+    ).hexdigest()
     return f"AGSTOKEN#{digest[:40]}"
 
 
@@ -96,7 +99,12 @@ class DynamoTokenStore:
 
     @staticmethod
     def _context(platform: AgsPlatform) -> dict[str, str]:
-        return {"purpose": "ags-token", "issuer": platform.issuer, "clientId": platform.client_id}
+        return {
+            "purpose": "ags-token",
+            "registrationId": platform.registration_id,
+            "issuer": platform.issuer,
+            "clientId": platform.client_id,
+        }
 
     def load(self, platform: AgsPlatform) -> AccessToken | None:
         item = (

@@ -41,6 +41,7 @@ class LaunchClaims(BaseModel):
     launch_id: str  # our id for this launch (audit, logs); not from the token
     issuer: str
     client_id: str
+    registration_id: str  # the registration that signed the launch: the tenant boundary
     deployment_id: str
     message_type: MessageType
     target_link_uri: str

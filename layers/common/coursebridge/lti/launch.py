@@ -143,6 +143,7 @@ def to_launch_claims(claims: dict, registration: PlatformRegistration) -> Launch
             launch_id=new_id("lch"),
             issuer=registration.issuer,
             client_id=registration.client_id,
+            registration_id=registration.registration_id,
             deployment_id=claims[CLAIM + "deployment_id"],
             message_type=claims[CLAIM + "message_type"],
             target_link_uri=claims[CLAIM + "target_link_uri"],

@@ -54,6 +54,8 @@ def session_for(
         org_id=org_id,
         issuer=claims.issuer,
         deployment_id=claims.deployment_id,
+        client_id=claims.client_id,
+        registration_id=claims.registration_id,
         sub=claims.sub,
         name=name,
         email=entered.account.email,
@@ -98,8 +100,8 @@ def sign_in(launch: ValidLaunch) -> SignedIn | OutcomePage:
         return OutcomePage(
             200,
             "Check your email",
-            f"We sent a verification link to {outcome.email}. Click it to link your "
-            "existing coursebridge account to this course, then launch the activity again.",
+            f"To continue, confirm your email address: we sent a link to {outcome.email}. "
+            "Open it and confirm on the page it shows; you then land in this activity.",
             "verification",
         )
     entry = enter_course(claims, outcome, org)

@@ -245,14 +245,27 @@ class AccountStore:
 
     def grant_admin(self, account_id: str, org_id: str, school_id: str) -> None:
         """Make the account an admin of one school (and a member of its org)."""
-        users_table().update_item(
-            Key={"platform": ACCOUNT, "userId": account_id},
-            UpdateExpression="ADD adminSchools :school, orgs :org, schools :school "
-            "SET updatedAt = :now",
-            ConditionExpression="attribute_exists(userId)",
-            ExpressionAttributeValues={
-                ":school": {school_id},
-                ":org": {org_id},
-                ":now": now_epoch(),
-            },
-        )
+        users_table().update_item(**_grant_admin(account_id, org_id, school_id))
+
+    def grant_admin_action(self, account_id: str, org_id: str, school_id: str) -> dict:
+        """The same grant as a TransactWriteItems Update (an accepted invitation)."""
+        return {
+            "Update": {
+                "TableName": get_settings().users_table,
+                **_grant_admin(account_id, org_id, school_id),
+            }
+        }
+
+
+def _grant_admin(account_id: str, org_id: str, school_id: str) -> dict[str, Any]:
+    return {
+        "Key": {"platform": ACCOUNT, "userId": account_id},
+        "UpdateExpression": "ADD adminSchools :school, orgs :org, schools :school "
+        "SET updatedAt = :now",
+        "ConditionExpression": "attribute_exists(userId)",
+        "ExpressionAttributeValues": {
+            ":school": {school_id},
+            ":org": {org_id},
+            ":now": now_epoch(),
+        },
+    }

@@ -3,10 +3,13 @@
 Items:
   CLASS#<classId>                              / META  class: orgId, title
   UNIT#<unitId>                                / META  unit (GRADES_CONTRACT): classId, orgId,
-        title, maxScore, issuer, clientId, deploymentId, resourceLinkId, contextId, lineitem,
-        lineitems, agsScope; gsi1 = CLASS#<classId>#UNITS / <createdAt>#<unitId> (listing)
-  COURSEMAP#<issuer>#<deployment>#<contextId>  / MAP   targetId = classId
-  LINKMAP#<issuer>#<deployment>#<linkId>       / MAP   targetId = unitId, classId
+        title, maxScore, issuer, clientId, registrationId, deploymentId, resourceLinkId,
+        contextId, lineitem, lineitems, agsScope; gsi1 = CLASS#<classId>#UNITS /
+        <createdAt>#<unitId> (listing)
+  COURSEMAP#<registrationId>#<deployment>#<contextId>  / MAP   targetId = classId
+  LINKMAP#<registrationId>#<deployment>#<linkId>       / MAP   targetId = unitId, classId
+Maps are keyed by the platform registration that signed the launch (see
+store/platforms.py): another registration of the same issuer has maps of its own.
 A map and the record it creates are written in one transaction whose condition is
 ``attribute_not_exists(pk)`` on the map: two concurrent first launches of one course
 create one class; the loser reads the winner's map.
@@ -61,6 +64,7 @@ class UnitRecord(BaseModel):
     max_score: Decimal | None = None
     issuer: str | None = None
     client_id: str | None = None
+    registration_id: str | None = None
     deployment_id: str | None = None
     resource_link_id: str | None = None
     context_id: str | None = None
@@ -91,6 +95,7 @@ class UnitRecord(BaseModel):
             "maxScore": self.max_score,
             "issuer": self.issuer,
             "clientId": self.client_id,
+            "registrationId": self.registration_id,
             "deploymentId": self.deployment_id,
             "resourceLinkId": self.resource_link_id,
             "contextId": self.context_id,
@@ -110,6 +115,7 @@ class UnitRecord(BaseModel):
             max_score=item.get("maxScore"),
             issuer=item.get("issuer"),
             client_id=item.get("clientId"),
+            registration_id=item.get("registrationId"),
             deployment_id=item.get("deploymentId"),
             resource_link_id=item.get("resourceLinkId"),
             context_id=item.get("contextId"),
@@ -120,12 +126,12 @@ class UnitRecord(BaseModel):
         )
 
 
-def course_map_key(issuer: str, deployment_id: str, context_key: str) -> dict[str, str]:
-    return {"pk": f"COURSEMAP#{issuer}#{deployment_id}#{context_key}", "sk": "MAP"}
+def course_map_key(registration_id: str, deployment_id: str, context_key: str) -> dict[str, str]:
+    return {"pk": f"COURSEMAP#{registration_id}#{deployment_id}#{context_key}", "sk": "MAP"}
 
 
-def link_map_key(issuer: str, deployment_id: str, resource_link_id: str) -> dict[str, str]:
-    return {"pk": f"LINKMAP#{issuer}#{deployment_id}#{resource_link_id}", "sk": "MAP"}
+def link_map_key(registration_id: str, deployment_id: str, resource_link_id: str) -> dict[str, str]:
+    return {"pk": f"LINKMAP#{registration_id}#{deployment_id}#{resource_link_id}", "sk": "MAP"}
 
 
 class ClassStore:

@@ -167,6 +167,7 @@ class GradeWrite(BaseModel):
     account_id: str
     sub: str | None
     issuer: str | None
+    registration_id: str | None = None
     score: Decimal
     max_score: Decimal
     comment: str
@@ -253,6 +254,7 @@ def saved_values(grade: GradeWrite, current: dict | None, epoch: int) -> dict[st
         "kind": "grade",
         "sub": grade.sub,
         "issuer": grade.issuer,
+        "registrationId": grade.registration_id,
         "version": version + 1,
         "editEpoch": epoch,
     }

@@ -1,6 +1,10 @@
-"""LMS links (users table): which account an LMS identity (issuer, sub) is.
+"""LMS links (users table): which account an LMS identity is.
 
-Item: ``<issuer>`` / ``<sub>`` → accountId, plus what the LMS last said about the
+An LMS identity is a ``sub`` *as vouched for by one platform registration*: the
+partition is the registration's id, not the issuer, so another registration of the
+same issuer (another organization's, with its own keys) never reaches these links.
+
+Item: ``<registrationId>`` / ``<sub>`` → accountId, issuer, plus what the LMS last said about the
 person (``lmsEmail``, ``lmsGivenName``, ``lmsFamilyName``, ``lmsName``) so a launch
 can tell a *change* in the LMS from a value that was never copied. The last-seen
 email is deliberately not called ``email``: that name feeds the email-index GSI.
@@ -28,11 +32,12 @@ def sub_key(sub: str) -> str:
     return "sha256:" + hashlib.sha256(sub.encode()).hexdigest()
 
 
-def link_key(issuer: str, sub: str) -> dict[str, str]:
-    return {"platform": issuer, "userId": sub_key(sub)}
+def link_key(registration_id: str, sub: str) -> dict[str, str]:
+    return {"platform": registration_id, "userId": sub_key(sub)}
 
 
 class LmsLink(BaseModel):
+    registration_id: str
     issuer: str
     sub: str
     account_id: str
@@ -48,12 +53,13 @@ class LmsLink(BaseModel):
 
     @property
     def key(self) -> dict[str, str]:
-        return link_key(self.issuer, self.sub)
+        return link_key(self.registration_id, self.sub)
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
             **self.key,
             "kind": "lms-link",
+            "issuer": self.issuer,
             "sub": self.sub,
             "accountId": self.account_id,
             "orgId": self.org_id,
@@ -72,7 +78,8 @@ class LmsLink(BaseModel):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> LmsLink:
         return cls(
-            issuer=item["platform"],
+            registration_id=item["platform"],
+            issuer=item.get("issuer", ""),
             sub=item.get("sub", item["userId"]),
             account_id=item["accountId"],
             org_id=item.get("orgId", ""),
@@ -98,16 +105,20 @@ class LmsLink(BaseModel):
 
 
 class LinkStore:
-    def get(self, issuer: str, sub: str) -> LmsLink | None:
-        item = users_table().get_item(Key=link_key(issuer, sub), ConsistentRead=True).get("Item")
+    def get(self, registration_id: str, sub: str) -> LmsLink | None:
+        item = (
+            users_table()
+            .get_item(Key=link_key(registration_id, sub), ConsistentRead=True)
+            .get("Item")
+        )
         return LmsLink.from_item(item) if item else None
 
-    def links_of(self, account_id: str, issuer: str) -> list[LmsLink]:
-        """Links of one account on one platform (a partition query; for tests and tools)."""
+    def links_of(self, account_id: str, registration_id: str) -> list[LmsLink]:
+        """Links of one account from one registration (a partition query; tests, tools)."""
         response = users_table().query(
-            KeyConditionExpression="platform = :issuer",
+            KeyConditionExpression="platform = :registration",
             FilterExpression="accountId = :account",
-            ExpressionAttributeValues={":issuer": issuer, ":account": account_id},
+            ExpressionAttributeValues={":registration": registration_id, ":account": account_id},
             ConsistentRead=True,
         )
         return [LmsLink.from_item(i) for i in response["Items"]]

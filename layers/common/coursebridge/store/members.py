@@ -1,10 +1,13 @@
 """Class membership and unit visits (app table).
 
 Items:
-  CLASS#<classId> / MEMBER#<accountId>  role, readOnly, sub, issuer, name, email, studentId,
+  CLASS#<classId> / MEMBER#<accountId>  role, readOnly, menteeSubs, sub, issuer,
+                                         registrationId, name, email, studentId, confirmedAt,
                                          updatedAt; gsi1 = ACCOUNT#<accountId>#CLASSES / classId
   UNIT#<unitId>   / VISIT#<accountId>   firstLaunchAt, lastLaunchAt, launches (student status)
-Every launch upserts the member (role and profile follow the LMS); there are no invitations.
+Every launch upserts the member (role, mentor scope and profile follow the LMS; there are
+no invitations) and stamps ``confirmedAt``: the LMS vouched for this membership then.
+What a session may do in a class is what this item says, never what the session says.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ class Member(BaseModel):
     class_id: str
     account_id: str
     role: Role
-    read_only: bool = False
+    read_only: bool = False  # a mentor
+    mentee_subs: list[str] | None = None  # a mentor limited to these students' LTI subs
     sub: str | None = None
     issuer: str | None = None
+    registration_id: str | None = None  # the registration that vouched for ``sub``
     name: str = ""
     email: str | None = None
     student_id: str | None = None
+    confirmed_at: int | None = None  # epoch seconds of the last launch that enrolled it
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Member:
@@ -36,12 +42,32 @@ class Member(BaseModel):
             account_id=item["sk"].removeprefix("MEMBER#"),
             role=item["role"],
             read_only=bool(item.get("readOnly")),
+            mentee_subs=list(item["menteeSubs"]) if item.get("menteeSubs") else None,
             sub=item.get("sub"),
             issuer=item.get("issuer"),
+            registration_id=item.get("registrationId"),
             name=item.get("name", ""),
             email=item.get("email"),
             student_id=item.get("studentId"),
+            # Items written before confirmedAt existed: only a launch ever wrote them.
+            confirmed_at=_epoch(item.get("confirmedAt", item.get("updatedAt"))),
         )
+
+    def is_current(self, now: int | None = None) -> bool:
+        """Confirmed by a launch within ``membership_max_age_days``.
+
+        A membership grants nothing once the LMS has stopped confirming it: a person
+        dropped from the course never launches again, and nothing else tells us. The
+        next launch confirms it again (and so will a roster sync from the LMS, once there is one).
+        """
+        if self.confirmed_at is None:
+            return False
+        max_age = get_settings().membership_max_age_days * 86_400
+        return (now if now is not None else now_epoch()) - self.confirmed_at <= max_age
+
+
+def _epoch(value: Any) -> int | None:
+    return int(value) if value is not None else None
 
 
 class Visit(BaseModel):
@@ -131,16 +157,20 @@ class MemberStore:
 
 
 def _enroll_update(member: Member) -> dict[str, Any]:
+    now = now_epoch()
     values: dict[str, Any] = {
         "role": member.role,
         "readOnly": member.read_only,
-        "updatedAt": now_epoch(),
+        "menteeSubs": member.mentee_subs or None,
+        "confirmedAt": now,
+        "updatedAt": now,
         "gsi1pk": f"ACCOUNT#{member.account_id}#CLASSES",
         "gsi1sk": member.class_id,
         "kind": "membership",
         "name": member.name,
         "sub": member.sub,
         "issuer": member.issuer,
+        "registrationId": member.registration_id,
         "email": member.email,
         "studentId": member.student_id,
     }
@@ -149,9 +179,12 @@ def _enroll_update(member: Member) -> dict[str, Any]:
     sets = [f"#{k} = :{k}" for k in present]
     sets.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
     expression = "SET " + ", ".join(sets)
-    if member.email is None:  # the LMS stopped sending it: do not keep a stale one
-        expression += " REMOVE #email"
-        names["#email"] = "email"
+    # Whatever the LMS stopped sending goes: a stale email, or a mentor scope the
+    # latest launch no longer has.
+    gone = [k for k in ("email", "menteeSubs") if values[k] is None]
+    if gone:
+        expression += " REMOVE " + ", ".join(f"#{k}" for k in gone)
+        names.update({f"#{k}": k for k in gone})
     return {
         "Key": {"pk": f"CLASS#{member.class_id}", "sk": f"MEMBER#{member.account_id}"},
         "UpdateExpression": expression,

@@ -101,17 +101,7 @@ class OrgStore:
         return item["orgId"] if item else None
 
     def record_admin(self, org_id: str, school_id: str, account_id: str) -> None:
-        app_table().put_item(
-            Item={
-                "pk": f"ORG#{org_id}",
-                "sk": f"ADMIN#{school_id}#{account_id}",
-                "kind": "admin",
-                "orgId": org_id,
-                "schoolId": school_id,
-                "accountId": account_id,
-                "createdAt": now_epoch(),
-            }
-        )
+        app_table().put_item(Item=admin_item(org_id, school_id, account_id))
 
     def list_admins(self, org_id: str) -> list[dict]:
         response = app_table().query(
@@ -119,3 +109,16 @@ class OrgStore:
             ExpressionAttributeValues={":pk": f"ORG#{org_id}", ":admin": "ADMIN#"},
         )
         return response["Items"]
+
+
+def admin_item(org_id: str, school_id: str, account_id: str) -> dict:
+    """The listing item of one school admin (the rights are on the account)."""
+    return {
+        "pk": f"ORG#{org_id}",
+        "sk": f"ADMIN#{school_id}#{account_id}",
+        "kind": "admin",
+        "orgId": org_id,
+        "schoolId": school_id,
+        "accountId": account_id,
+        "createdAt": now_epoch(),
+    }

@@ -3,6 +3,12 @@
 Items:
   PLATFORM#<issuer> / CLIENT#<clientId>   one registration; gsi1 = ORG#<org>#PLATFORMS
 Login initiation may omit client_id, so registrations of one issuer share a partition.
+
+A registration is the tenant boundary of everything an LMS vouches for: each gets a
+random ``registration_id`` when it is added, and LMS identities, course and activity
+maps and AGS tokens are keyed by it, never by the issuer alone. Two organizations may
+register the same issuer (every Canvas cloud customer has the same one) with their own
+client ids; a registration removed and added again starts with no identities at all.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, HttpUrl, ValidationInfo, field_validator
 
 from coursebridge.outbound import UrlNotAllowed, outbound_policy
-from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
+from coursebridge.store.dynamo import app_table, is_conditional_failure, new_id, now_epoch
 
 
 class PlatformAlreadyRegistered(Exception):
@@ -32,6 +38,7 @@ class PlatformRegistration(BaseModel):
     auth_token_url: HttpUrl
     jwks_url: HttpUrl
     org_id: str = Field(min_length=1)
+    registration_id: str = Field(default_factory=lambda: new_id("reg"), min_length=1)
 
     @field_validator("issuer")
     @classmethod

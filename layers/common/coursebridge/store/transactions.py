@@ -19,6 +19,7 @@ from coursebridge.store.accounts import (
 from coursebridge.store.dynamo import dynamodb_client
 
 VERIFY_PREFIX = "VERIFY#"
+INVITE_PREFIX = "INVITE#"
 
 
 class LinkAlreadyExists(Exception):
@@ -30,7 +31,7 @@ class AccountChanged(Exception):
 
 
 class TokenGone(Exception):
-    """The verification token was used (or removed) meanwhile."""
+    """The verification or invitation token was used (or removed) meanwhile."""
 
 
 class WriteConflict(Exception):
@@ -45,7 +46,7 @@ def _key_of(action: dict) -> dict:
 def _classify(key: dict) -> Exception:
     platform = str(key.get("platform", ""))
     if "pk" in key:
-        if str(key["pk"]).startswith(VERIFY_PREFIX):
+        if str(key["pk"]).startswith((VERIFY_PREFIX, INVITE_PREFIX)):
             return TokenGone()
         return AccountChanged()
     if platform == EMAIL:

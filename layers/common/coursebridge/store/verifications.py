@@ -4,7 +4,12 @@ Items:
   VERIFY#<sha256(token)>            / TOKEN   account, org, the launch's claims, expiresAt;
                                               ``ttl`` lets DynamoDB remove it later, but
                                               expiry is checked on read (TTL is lazy)
-  VERIFYSENT#<org>#<issuer>#<sub>   / SENT    when the last email went out (throttle)
+  VERIFYSENT#<org>#<registration>#<sub> / SENT  when the last email went out to this LMS
+                                              user (throttle per LMS user)
+  VERIFYADDR#<sha256(email)>        / WINDOW  emails sent to one address in the current
+                                              window (throttle per address, whatever the
+                                              LMS ids: six made-up LMS users still reach
+                                              one inbox only a few times an hour)
 The token itself is never stored: a leaked table cannot be used to join an org.
 Single use: the TOKEN item is deleted with a condition in the same transaction that
 creates the link.
@@ -12,6 +17,7 @@ creates the link.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -22,6 +28,7 @@ from coursebridge.store.dynamo import app_table, is_conditional_failure
 from coursebridge.store.transactions import VERIFY_PREFIX
 
 SENT_PREFIX = "VERIFYSENT#"
+ADDRESS_PREFIX = "VERIFYADDR#"
 
 
 class PendingVerification(BaseModel):
@@ -74,8 +81,13 @@ class PendingVerification(BaseModel):
         }
 
 
-def _sent_key(org_id: str, issuer: str, sub: str) -> dict[str, str]:
-    return {"pk": f"{SENT_PREFIX}{org_id}#{issuer}#{sub}", "sk": "SENT"}
+def _sent_key(org_id: str, registration_id: str, sub: str) -> dict[str, str]:
+    return {"pk": f"{SENT_PREFIX}{org_id}#{registration_id}#{sub}", "sk": "SENT"}
+
+
+def _address_key(email: str) -> dict[str, str]:
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()
+    return {"pk": f"{ADDRESS_PREFIX}{digest}", "sk": "WINDOW"}
 
 
 class VerificationStore:
@@ -93,12 +105,14 @@ class VerificationStore:
     def delete(self, pending: PendingVerification) -> None:
         app_table().delete_item(Key=pending.key)
 
-    def claim_send_slot(self, org_id: str, issuer: str, sub: str, now: int, every: int) -> bool:
+    def claim_send_slot(
+        self, org_id: str, registration_id: str, sub: str, now: int, every: int
+    ) -> bool:
         """True if no email went to this LMS user for this org in the last ``every`` s."""
         try:
             app_table().put_item(
                 Item={
-                    **_sent_key(org_id, issuer, sub),
+                    **_sent_key(org_id, registration_id, sub),
                     "kind": "verification-sent",
                     "sentAt": now,
                     "ttl": now + every,
@@ -112,5 +126,42 @@ class VerificationStore:
             raise
         return True
 
-    def release_send_slot(self, org_id: str, issuer: str, sub: str) -> None:
-        app_table().delete_item(Key=_sent_key(org_id, issuer, sub))
+    def release_send_slot(self, org_id: str, registration_id: str, sub: str) -> None:
+        app_table().delete_item(Key=_sent_key(org_id, registration_id, sub))
+
+    def claim_address_slot(self, email: str, now: int, limit: int, window: int) -> bool:
+        """True if fewer than ``limit`` emails went to ``email`` in the current window.
+
+        Two conditional writes at most: start a new window when the last one is over,
+        else count one more while under the limit.
+        """
+        key = _address_key(email)
+        try:
+            app_table().put_item(
+                Item={
+                    **key,
+                    "kind": "verification-address",
+                    "count": 1,
+                    "windowStart": now,
+                    "ttl": now + window,
+                },
+                ConditionExpression="attribute_not_exists(pk) OR windowStart <= :cutoff",
+                ExpressionAttributeValues={":cutoff": now - window},
+            )
+            return True
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+        try:
+            app_table().update_item(
+                Key=key,
+                UpdateExpression="ADD #count :one",
+                ConditionExpression="#count < :limit AND windowStart > :cutoff",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={":one": 1, ":limit": limit, ":cutoff": now - window},
+            )
+            return True
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise

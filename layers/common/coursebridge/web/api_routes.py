@@ -1,11 +1,15 @@
-"""JSON API (SPEC §7): roster, grading, grades.csv, my-grade. Release: release_routes.py."""
+"""JSON API: roster, grading, grades.csv, my-grade. Release: release_routes.py.
+
+Each route asks web/authz.py first; the answer carries the caller's membership, which
+decides what the roster shows (a scoped mentor sees only their mentees).
+"""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from coursebridge.classes.roster import student_view_of_grade, unit_roster
+from coursebridge.classes.roster import roster_for, student_view_of_grade
 from coursebridge.grades.export import grades_csv
 from coursebridge.grades.grading import save_grade
 from coursebridge.store.gradebook import GradebookStore
@@ -15,7 +19,6 @@ from coursebridge.web.authz import (
     require_session,
     require_student,
     require_teacher,
-    require_unit,
     require_valid_id,
 )
 from coursebridge.web.http import json_body, json_ok
@@ -24,24 +27,18 @@ router = Router()
 UNIT = "/api/classes/<classId>/units/<unitId>"
 
 
-def _mentee_scope(session) -> list[str] | None:
-    return session.mentee_subs if session.read_only else None
-
-
 @router.get(f"{UNIT}/grades")
 def roster(classId: str, unitId: str) -> Response:
     session = require_session(router.current_event.raw_event)
-    require_teacher(session, classId, write=False)
-    require_unit(classId, unitId)
-    rows = unit_roster(classId, unitId, mentee_subs=_mentee_scope(session))
+    access = require_teacher(session, classId, unitId, write=False)
+    rows = roster_for(access.member, unitId)
     return json_ok([row.to_json() for row in rows])
 
 
 @router.put(f"{UNIT}/grades/<accountId>")
 def put_grade(classId: str, unitId: str, accountId: str) -> Response:
     session = require_session(router.current_event.raw_event)
-    require_teacher(session, classId, write=True)
-    unit = require_unit(classId, unitId)
+    unit = require_teacher(session, classId, unitId, write=True).unit
     require_valid_id(accountId, "student")
     grade = save_grade(unit, accountId, json_body(router.current_event), session.account_id)
     return json_ok(
@@ -59,10 +56,10 @@ def put_grade(classId: str, unitId: str, accountId: str) -> Response:
 @router.get(f"{UNIT}/grades.csv")
 def grades_export(classId: str, unitId: str) -> Response:
     session = require_session(router.current_event.raw_event)
-    require_teacher(session, classId, write=False)
-    unit = require_unit(classId, unitId)
+    access = require_teacher(session, classId, unitId, write=False)
+    unit = access.unit
     org = OrgStore().get(session.org_id)
-    rows = unit_roster(classId, unitId, mentee_subs=_mentee_scope(session))
+    rows = roster_for(access.member, unitId)
     body = grades_csv(rows, org.student_id_field if org else None)
     filename = "".join(c if c.isalnum() else "-" for c in unit.title)[:60] or "grades"
     return Response(
@@ -79,6 +76,5 @@ def grades_export(classId: str, unitId: str) -> Response:
 @router.get(f"{UNIT}/my-grade")
 def my_grade(classId: str, unitId: str) -> Response:
     session = require_session(router.current_event.raw_event)
-    require_student(session, classId)
-    require_unit(classId, unitId)
+    require_student(session, classId, unitId)
     return json_ok(student_view_of_grade(GradebookStore().get(unitId, session.account_id)))

@@ -1,8 +1,12 @@
-"""The Deep Linking picker (/app/classes/{classId}/deep-link), SPEC §2 and §4.
+"""The Deep Linking picker (/app/classes/{classId}/deep-link).
 
 GET shows the class's units (radio buttons, or checkboxes when the LMS accepts
 several items) and a "new unit" choice; POST answers the pending request with a
 signed LtiDeepLinkingResponse in a form that submits itself to the LMS.
+
+Only the session of a Deep Linking launch into this class opens it (web/authz.py,
+``unit_id=None``). A unit created here is opened later by the LMS's launch of the
+new link, which brings its own session: the picker's session never reaches it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from coursebridge.lti.platform_origins import origin_of
 from coursebridge.signing import KmsSigner
 from coursebridge.store.classes import ClassStore, UnitRecord
 from coursebridge.store.deep_links import DeepLinkStore, PendingDeepLink
-from coursebridge.web.authz import require_class, require_teacher, require_valid_id
+from coursebridge.web.authz import require_teacher, require_valid_id
 from coursebridge.web.errors import BadRequest, Conflict, NotFound
 from coursebridge.web.http import body_text, page
 from coursebridge.web.page_routes import page_session, posted_session
@@ -51,8 +55,7 @@ def _pending(class_id: str, account_id: str) -> PendingDeepLink:
 @router.get(PICKER)
 def picker(classId: str) -> Response:
     session, token = page_session()
-    require_teacher(session, classId, write=True)
-    cls = require_class(session, classId)
+    cls = require_teacher(session, classId, None, write=True).cls
     pending = _pending(classId, session.account_id)
     if not accepts_resource_links(pending):
         raise BadRequest("this LMS does not accept LTI resource links here")
@@ -99,8 +102,7 @@ def choose(classId: str) -> Response:
     form_items = parse_qsl(body_text(router.current_event), keep_blank_values=True)
     form = dict(form_items)
     session, token = posted_session(form)
-    require_teacher(session, classId, write=True)
-    cls = require_class(session, classId)
+    cls = require_teacher(session, classId, None, write=True).cls
     pending = _pending(classId, session.account_id)
     if form.get("launch_id") != pending.launch_id:
         raise Conflict("a newer deep-linking request replaced this one: use the newest window")

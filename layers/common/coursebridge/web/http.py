@@ -23,6 +23,7 @@ def as_response(shape: dict[str, Any]) -> Response:
         content_type=content_type,
         body=shape.get("body", ""),
         headers=headers,
+        cookies=shape.get("cookies"),
     )
 
 

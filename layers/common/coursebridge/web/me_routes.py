@@ -1,4 +1,4 @@
-"""GET /api/me — who the session belongs to (SPEC §7)."""
+"""GET /api/me — who the session belongs to, and the class and unit it was launched into."""
 
 from __future__ import annotations
 

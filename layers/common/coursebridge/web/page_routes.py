@@ -1,9 +1,13 @@
-"""Pages under /app (SPEC §4): the unit as a teacher, mentor or student sees it.
+"""Pages under /app: the unit as a teacher, mentor or student sees it.
 
 Pages live in an LMS iframe where third-party cookies may be blocked, so every link
 and form carries the session token. Form posts must carry it explicitly (hidden
 field or query parameter): a cookie alone never authorises a change, which keeps a
 cross-site form from posting with the user's cookie.
+
+A page acts only in the unit its session was launched into (web/authz.py). When the
+tool itself takes a teacher to another unit (re-mapping the activity to an existing
+unit), the redirect carries a new session for that unit.
 """
 
 from __future__ import annotations
@@ -18,19 +22,18 @@ from coursebridge.classes.remap import (
     remap_course,
     remappable_classes,
 )
-from coursebridge.classes.roster import student_view_of_grade, unit_roster
+from coursebridge.classes.roster import roster_for, student_view_of_grade
 from coursebridge.grades.grading import GradeInvalid, save_grade
-from coursebridge.sessions import Session, decode_session, token_from_event
-from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
+from coursebridge.sessions import Session, decode_session, encode_session, token_from_event
+from coursebridge.store.classes import ClassStore
 from coursebridge.store.gradebook import GradebookStore
-from coursebridge.store.members import Member, MemberStore
+from coursebridge.store.members import MemberStore
 from coursebridge.store.orgs import OrgStore
 from coursebridge.web.authz import (
-    require_class,
+    Access,
     require_member,
     require_session,
     require_teacher,
-    require_unit,
     require_valid_id,
 )
 from coursebridge.web.errors import BadRequest, NotSignedIn
@@ -61,14 +64,10 @@ def page_session() -> tuple[Session, str]:
     return require_session(event), token_from_event(event) or ""
 
 
-def _teacher_context(
-    session: Session, token: str, cls: ClassRecord, unit: UnitRecord, member: Member
-) -> dict[str, Any]:
-    read_only = session.read_only or member.read_only
+def _teacher_context(session: Session, token: str, access: Access) -> dict[str, Any]:
+    cls, unit, read_only = access.cls, access.unit, access.read_only
     org = OrgStore().get(session.org_id)
-    rows = unit_roster(
-        cls.class_id, unit.unit_id, mentee_subs=session.mentee_subs if read_only else None
-    )
+    rows = roster_for(access.member, unit.unit_id)
     base = f"/app/classes/{cls.class_id}/units/{unit.unit_id}"
     api = f"/api/classes/{cls.class_id}/units/{unit.unit_id}"
     context: dict[str, Any] = {
@@ -77,7 +76,7 @@ def _teacher_context(
         "rows": rows,
         "token": token,
         "read_only": read_only,
-        "scoped": read_only and session.mentee_subs is not None,
+        "scoped": access.scoped,
         "student_id_label": (
             org.student_id_field if org and org.student_id_field else "Student ID"
         ),
@@ -103,11 +102,9 @@ def _teacher_context(
 @router.get(UNIT)
 def unit_page(classId: str, unitId: str) -> Response:
     session, token = page_session()
-    member = require_member(session, classId)
-    cls = require_class(session, classId)
-    unit = require_unit(classId, unitId)
-    if member.role == "TEACHER" and session.role == "TEACHER":
-        context = _teacher_context(session, token, cls, unit, member)
+    access = require_member(session, classId, unitId)
+    if access.member.role == "TEACHER" and session.role == "TEACHER":
+        context = _teacher_context(session, token, access)
         query = router.current_event.query_string_parameters or {}
         if query.get("saved"):
             context["notice"] = "Grade saved. Students see it after you release grades."
@@ -117,7 +114,13 @@ def unit_page(classId: str, unitId: str) -> Response:
     grade = student_view_of_grade(GradebookStore().get(unitId, session.account_id))
     visit = MemberStore().visits(unitId).get(session.account_id)
     return page(
-        200, "unit_student.html", cls=cls, unit=unit, grade=grade, visit=visit, name=session.name
+        200,
+        "unit_student.html",
+        cls=access.cls,
+        unit=access.unit,
+        grade=grade,
+        visit=visit,
+        name=session.name,
     )
 
 
@@ -125,14 +128,12 @@ def unit_page(classId: str, unitId: str) -> Response:
 def grade_form(classId: str, unitId: str, accountId: str) -> Response:
     form = form_body(router.current_event)
     session, token = posted_session(form)
-    member = require_teacher(session, classId, write=True)
-    cls = require_class(session, classId)
-    unit = require_unit(classId, unitId)
+    access = require_teacher(session, classId, unitId, write=True)
     require_valid_id(accountId, "student")
     try:
-        save_grade(unit, accountId, form, session.account_id)
+        save_grade(access.unit, accountId, form, session.account_id)
     except GradeInvalid as error:  # show the form again with what was typed
-        context = _teacher_context(session, token, cls, unit, member)
+        context = _teacher_context(session, token, access)
         context["errors"] = {accountId: str(error)}
         context["typed"] = {accountId: form}
         return page(400, "unit_teacher.html", **context)
@@ -144,11 +145,11 @@ def grade_form(classId: str, unitId: str, accountId: str) -> Response:
 def remap_form(classId: str, unitId: str) -> Response:
     form = form_body(router.current_event)
     session, token = posted_session(form)
-    require_teacher(session, classId, write=True)
-    unit = require_unit(classId, unitId)
+    unit = require_teacher(session, classId, unitId, write=True).unit
     if form.get("target_unit"):
         target = remap_activity(unit, require_valid_id(form["target_unit"], "unit"))
-        return see_other(with_token(f"/app/classes/{classId}/units/{target}", token, remapped="1"))
+        moved = encode_session(session.moved_to_unit(target))
+        return see_other(with_token(f"/app/classes/{classId}/units/{target}", moved, remapped="1"))
     if form.get("target_class"):
         target_class = remap_course(
             unit, require_valid_id(form["target_class"], "class"), session.account_id

@@ -1,7 +1,7 @@
-"""Release Grades JSON API (SPEC §7), a Powertools Router included by functions/web/app.py.
+"""Release Grades JSON API, a Powertools Router included by functions/web/app.py.
 
 POST /api/classes/<classId>/units/<unitId>/release   teacher (not mentor) → 202 {releaseId}
-GET  /api/releases/<releaseId>                        teacher of the class → progress
+GET  /api/releases/<releaseId>                        teacher, session of that unit → progress
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.grades.release import release_progress, start_release
 from coursebridge.grades.release_plan import ReleaseError, ReleaseNotFound
-from coursebridge.web.authz import require_session, require_teacher, require_unit
+from coursebridge.web.authz import require_session, require_teacher
 from coursebridge.web.errors import Conflict, NotFound
 from coursebridge.web.responses import json_response
 
@@ -36,8 +36,7 @@ def _check_ids(*ids: str) -> None:
 def release_grades(class_id: str, unit_id: str) -> Response:
     session = require_session(router.current_event.raw_event)
     _check_ids(class_id, unit_id)
-    require_teacher(session, class_id, write=True)
-    require_unit(class_id, unit_id)
+    require_teacher(session, class_id, unit_id, write=True)
     try:
         release_id = start_release(session, class_id, unit_id)
     except ReleaseError as error:  # grade saves kept winning the race with the release
@@ -53,5 +52,7 @@ def get_release(release_id: str) -> Response:
         progress = release_progress(release_id)
     except ReleaseNotFound as error:
         raise NotFound(str(error)) from error
-    require_teacher(session, progress["classId"], write=True)
+    # The release item names its class and unit; nothing of it leaves unless the
+    # session was launched into that unit.
+    require_teacher(session, progress["classId"], progress["unitId"], write=True)
     return _json(200, progress)

@@ -83,9 +83,9 @@ def json_error(status: int, message: str) -> dict:
     return json_response(status, {"error": message})
 
 
-def redirect(location: str, *, cookies: list[str] | None = None) -> dict:
+def redirect(location: str, *, cookies: list[str] | None = None, status: int = 302) -> dict:
     response: dict[str, Any] = {
-        "statusCode": 302,
+        "statusCode": status,
         "headers": {"location": location, **SECURITY_HEADERS},
     }
     if cookies:

@@ -1,9 +1,11 @@
-"""GET /app/verify?token=… — the link in a verification email (SPEC §3 rule 2).
+"""/app/verify — the link in a verification email.
 
-Uses the token once, links the LMS user to their account, joins the org, then does
-what the launch would have done: enters the course and starts a session, and
-redirects to the content that was launched (the token rides along in the URL for
-browsers that block the cookie in the LMS iframe).
+``GET /app/verify?token=…`` (what the emailed link opens, and what mail scanners open)
+only shows a page that names the organization, the LMS and the email address, with a
+button. Its ``POST`` uses the token once, links the LMS user to their account, joins
+the organization, then does what the launch would have done: enters the course, starts
+a session and redirects to the content that was launched (the session token rides
+along in the URL for browsers that block the cookie in the LMS iframe).
 """
 
 from __future__ import annotations
@@ -18,34 +20,44 @@ from coursebridge.classes.enter import CourseEntry, enter_course
 from coursebridge.lti.sign_in import landing_url, session_for
 from coursebridge.sessions import encode_session, session_cookie
 from coursebridge.web import responses
+from coursebridge.web.http import as_response, form_body, page
 
 router = APIGatewayHttpRouter()
 
 
-def _response(shape: dict) -> Response:
-    headers = dict(shape.get("headers") or {})
-    content_type = headers.pop("content-type", None)
-    return Response(
-        status_code=shape["statusCode"],
-        content_type=content_type,
-        body=shape.get("body", ""),
-        headers=headers,
-        cookies=shape.get("cookies"),
-    )
+def _failure(failure: VerificationFailed) -> Response:
+    return as_response(responses.error_page(failure.status, failure.title, failure.message))
 
 
 @router.get("/app/verify")
-def verify() -> Response:
+def verify_page() -> Response:
     token = router.current_event.get_query_string_value("token", "") or ""
     try:
-        verified = Confirmations().confirm(token)
+        pending = Confirmations().preview(token)
     except VerificationFailed as failure:
-        return _response(responses.error_page(failure.status, failure.title, failure.message))
+        return _failure(failure)
+    return page(
+        200,
+        "verify_confirm.html",
+        org_name=pending.org_name,
+        email=pending.email,
+        lms=pending.lms,
+        course=pending.course,
+        token=token,
+    )
+
+
+@router.post("/app/verify")
+def verify_confirm() -> Response:
+    try:
+        verified = Confirmations().confirm(form_body(router.current_event).get("token", ""))
+    except VerificationFailed as failure:
+        return _failure(failure)
     except AccountBusy as busy:
-        return _response(responses.error_page(busy.status, "Busy", busy.message))
+        return as_response(responses.error_page(busy.status, "Busy", busy.message))
     entry = enter_course(verified.claims, verified.entered, verified.org)
     if not isinstance(entry, CourseEntry):
-        return _response(
+        return as_response(
             responses.error_page(
                 409,
                 "Not set up yet",
@@ -62,9 +74,10 @@ def verify() -> Response:
             verified.entered.account.name,
         )
     )
-    return _response(
+    return as_response(
         responses.redirect(
             landing_url(verified.claims, entry, session_token),
             cookies=[session_cookie(session_token)],
+            status=303,
         )
     )

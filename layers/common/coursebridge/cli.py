@@ -160,6 +160,7 @@ def platform_add(args: argparse.Namespace) -> str:
         auth_token_url=args.auth_token_url,
         jwks_url=args.jwks_url,
         org_id=args.org,
+        lms_origins=args.lms_origin or [],
     )
     for name in ("auth_login_url", "auth_token_url", "jwks_url"):
         try:
@@ -300,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--auth-login-url", required=True)
     add.add_argument("--auth-token-url", required=True)
     add.add_argument("--jwks-url", required=True)
+    add.add_argument(
+        "--lms-origin",
+        action="append",
+        help="an origin the LMS serves pages from, off the issuer's domain (repeatable)",
+    )
     add.set_defaults(func=platform_add)
     listing = platform.add_parser("list", help="list registrations of an org or issuer")
     which = listing.add_mutually_exclusive_group(required=True)

@@ -1,19 +1,21 @@
-"""Where a platform registration's LMS lives: the origins of its issuer and of its
-OIDC auth login URL (the two URLs a registration names that are the LMS itself; the
-token and JWKS URLs may sit on an API host).
+"""Where a platform registration's LMS lives.
+
+The origins a registration vouches for are its issuer's and its OIDC auth login URL's
+(the two URLs a registration names that are the LMS itself; token and JWKS URLs may sit
+on an API host), the ``lms_origins`` it lists, and — for an issuer or auth host of three
+labels or more — any host of that host's parent domain: a hosted LMS serves each school
+from its own subdomain of a shared domain (Canvas cloud: issuer
+``canvas.instructure.com``, pages on ``school.instructure.com``). A school on a domain
+of its own is listed in ``lms_origins`` (``coursebridge platform add --lms-origin``).
 
 Two rules use them:
 
 - the Deep Linking return URL (``deep_link_return_url``) must be on one of these hosts
-  or a subdomain of one (``https`` only, ``http`` too in the local stack): the tool's
-  page posts the signed response there, so a ``javascript:`` URL or another site is
-  refused at the launch, before any page uses it;
+  (``https`` only, ``http`` too in the local stack): the tool's page posts the signed
+  response there, so a ``javascript:`` URL or another site is refused at the launch,
+  before any page uses it;
 - pages shown inside the LMS may be framed by these origins only (CSP
   ``frame-ancestors``, see ``web/framing.py``).
-
-An LMS that serves its pages from a host it did not register (some hosted LMSs put
-each school on its own subdomain of a shared domain) is refused until its
-registration names that host.
 """
 
 from __future__ import annotations
@@ -33,14 +35,37 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.hostname}{port}"
 
 
-def platform_origins(registration: PlatformRegistration) -> tuple[str, ...]:
-    """``scheme://host[:port]`` of the issuer and the auth login URL, in that order."""
+def _parent(host: str) -> str | None:
+    """``instructure.com`` for ``canvas.instructure.com``; None for two labels or an IP."""
+    labels = host.split(".")
+    if len(labels) < 3 or all(label.isdigit() for label in labels) or ":" in host:
+        return None
+    return ".".join(labels[1:])
+
+
+def _registered(registration: PlatformRegistration) -> tuple[str, ...]:
     urls = (registration.issuer, str(registration.auth_login_url))
     return tuple(dict.fromkeys(o for o in map(origin_of, urls) if o))
 
 
+def platform_origins(registration: PlatformRegistration) -> tuple[str, ...]:
+    """CSP sources for the registration's LMS: the issuer's and auth login URL's
+    origins, the listed ``lms_origins``, and ``scheme://*.<parent domain>``."""
+    sources = list(_registered(registration)) + list(registration.lms_origins)
+    for origin in _registered(registration):
+        parts = urlsplit(origin)
+        parent = _parent(parts.hostname or "")
+        if parent:
+            sources.append(f"{parts.scheme}://*.{parent}")
+    return tuple(dict.fromkeys(sources))
+
+
 def platform_hosts(registration: PlatformRegistration) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(urlsplit(o).hostname or "" for o in platform_origins(registration)))
+    """Hosts a return URL may be on: these or any subdomain of one."""
+    registered = [urlsplit(o).hostname or "" for o in _registered(registration)]
+    listed = [urlsplit(o).hostname or "" for o in registration.lms_origins]
+    hosts = registered + listed + [p for p in map(_parent, registered) if p]
+    return tuple(dict.fromkeys(h for h in hosts if h))
 
 
 def return_url_problem(url: str, registration: PlatformRegistration | None) -> str | None:

@@ -13,6 +13,8 @@ client ids; a registration removed and added again starts with no identities at 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, HttpUrl, ValidationInfo, field_validator
 
@@ -39,6 +41,10 @@ class PlatformRegistration(BaseModel):
     jwks_url: HttpUrl
     org_id: str = Field(min_length=1)
     registration_id: str = Field(default_factory=lambda: new_id("reg"), min_length=1)
+    # Origins the LMS serves its pages from when they are not on the issuer's or the auth
+    # login URL's domain (a school's own domain in a hosted LMS): they may frame our pages
+    # and receive Deep Linking responses (lti/platform_origins.py).
+    lms_origins: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("issuer")
     @classmethod
@@ -58,6 +64,20 @@ class PlatformRegistration(BaseModel):
             except UrlNotAllowed as refused:
                 raise ValueError(str(refused)) from None
         return value
+
+    @field_validator("lms_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for raw in value:
+            parts = urlsplit(raw.strip())
+            if parts.scheme not in ("https", "http") or not parts.hostname or parts.path.strip("/"):
+                raise ValueError(f"an LMS origin is scheme://host[:port], not {raw!r}")
+            if parts.scheme == "http" and not outbound_policy().allow_loopback:
+                raise ValueError(f"an LMS origin must be https: {raw!r}")
+            port = f":{parts.port}" if parts.port else ""
+            origins.append(f"{parts.scheme}://{parts.hostname}{port}")
+        return list(dict.fromkeys(origins))
 
     @field_validator("deployment_ids")
     @classmethod

@@ -55,7 +55,7 @@ class DemoLms:
         }
 
     def ags(self) -> Any | None:
-        """``local.demo_lms.ags.AgsService`` (written for the grades issue), if present."""
+        """``local.demo_lms.ags.AgsService``."""
         if self._ags is None:
             if importlib.util.find_spec("local.demo_lms.ags") is None:
                 return None

@@ -79,7 +79,7 @@ def test_teacher_student_mentor_through_the_lms(demo):
     expect(mentor_tool.locator("tbody")).to_contain_text("9 / 10")
     expect(mentor_tool.locator("input, select, button#release")).to_have_count(0)
 
-    # Release Grades (the grades issue's route and worker): now the student sees it.
+    # Release Grades (the release route and its worker): now the student sees it.
     tool.get_by_role("button", name="Release Grades").click()
     release_status = tool.locator("#release-status")
     expect(release_status).to_contain_text("Releas", timeout=10000)

@@ -1,4 +1,4 @@
-"""Seeds a class, a unit, members and grades exactly per GRADES_CONTRACT.md (what the
+"""Seeds a class, a unit, members and grades exactly as docs/DATA.md lists them (what the
 classes helper's launch and grade saving write), plus the demo LMS's AGS service."""
 
 from __future__ import annotations

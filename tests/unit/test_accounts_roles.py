@@ -1,4 +1,4 @@
-"""SPEC §3 role table: every spelling of every LTI role → class role."""
+"""The role table: every spelling of every LTI role → class role."""
 
 from __future__ import annotations
 

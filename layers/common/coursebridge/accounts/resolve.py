@@ -1,4 +1,4 @@
-"""Launch → account (SPEC §3, seed 000). CONTRACT used by the launch handler.
+"""Launch → account (what the launch handler calls).
 
 ``resolve_launch_account`` decides, for one validated launch:
 

@@ -1,4 +1,4 @@
-"""LTI roles → class role (SPEC §3 table), re-derived at every launch.
+"""LTI roles → class role, re-derived at every launch.
 
 Accepted spellings of one role, e.g. Instructor:
   http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor      (context, LTI 1.3)

@@ -1,4 +1,4 @@
-"""Launch → class + unit + membership (SPEC §4). CONTRACT used by the launch handler.
+"""Launch → class + unit + membership (what the launch handler calls).
 
 ``enter_course`` maps the launch's LMS course (``context.id``) to a class and its
 activity (``resource_link.id``) to a unit, per platform + deployment, and enrolls the
@@ -178,7 +178,7 @@ class _Entry:
         return winner["targetId"] if winner else unit_id
 
     def record_link(self, unit_id: str) -> None:
-        """Keep the unit's LMS link and AGS endpoints current (GRADES_CONTRACT)."""
+        """Keep the unit's LMS link and AGS endpoints current (Release Grades sends to them)."""
         claims = self.claims
         values: dict = {
             "issuer": claims.issuer,

@@ -1,4 +1,4 @@
-"""The maximum score of a new unit from the launch's AGS line item (SPEC §4).
+"""The maximum score of a new unit from the launch's AGS line item.
 
 Asked once, when a launch that names a line item creates a unit; one quick try
 (short deadline, no retries): a slow or refusing LMS leaves the unit without a

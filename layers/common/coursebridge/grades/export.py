@@ -1,4 +1,4 @@
-"""grades.csv: one unit's roster and grades for a spreadsheet (SPEC §7).
+"""grades.csv: one unit's roster and grades for a spreadsheet.
 
 Every text cell a spreadsheet would run as a formula (starting with = + - @, tab or
 CR) is prefixed with an apostrophe. The org's ``studentIdField`` is a column when set.

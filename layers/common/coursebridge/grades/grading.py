@@ -1,7 +1,7 @@
-"""Teachers grade students per unit (SPEC §5). Grades stay hidden until released.
+"""Teachers grade students per unit. Grades stay hidden until released.
 
 ``save_grade`` validates (score 0..max, max > 0, comment length) and writes the
-grade item's score part (store/gradebook.py); the release (grades issue) decides what
+grade item's score part (store/gradebook.py); the release (grades/release.py) decides what
 students see.
 """
 

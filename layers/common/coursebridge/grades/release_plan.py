@@ -1,7 +1,7 @@
 """The rules of Release Grades, without AWS: what is released, what to send, how to
 count. Pure functions over ``GradeState`` so unit tests can run every case.
 
-Rules (SPEC §5):
+Rules:
 - Releasing makes every grade's *current* version the released one (one write: the unit's
   release epoch, see store/gradebook.py); a grade edited later stays hidden until the next
   release, and students keep seeing the version that was released.

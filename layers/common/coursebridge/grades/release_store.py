@@ -1,4 +1,4 @@
-"""DynamoDB access for Release Grades (app table), per GRADES_CONTRACT.md.
+"""DynamoDB access for Release Grades (app table); the items are listed in docs/DATA.md.
 
 Items read:   UNIT#<unitId>/META (unit), UNIT#<unitId>/GRADE#… with UNIT#<unitId>/GRADES
               (grades and release epoch, one query), CLASS#<classId>/MEMBER#<accountId> (names)

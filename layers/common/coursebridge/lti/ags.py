@@ -252,7 +252,7 @@ class AgsClient:
         return str(matching[0]["id"]) if matching else None
 
     def get_line_item(self, lineitem_url: str) -> dict[str, Any]:
-        """One line item (its ``scoreMaximum``, ``label``…), for the classes issue."""
+        """One line item (its ``scoreMaximum``, ``label``…), for a new unit's maximum score."""
         scope = SCOPE_LINEITEM if SCOPE_LINEITEM in self.scopes else SCOPE_LINEITEM_READONLY
         response = self._call("GET", lineitem_url, frozenset({scope}), accept=LINEITEM_MEDIA_TYPE)
         try:

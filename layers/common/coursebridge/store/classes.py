@@ -2,7 +2,7 @@
 
 Items:
   CLASS#<classId>                              / META  class: orgId, title
-  UNIT#<unitId>                                / META  unit (GRADES_CONTRACT): classId, orgId,
+  UNIT#<unitId>                                / META  unit: classId, orgId,
         title, maxScore, issuer, clientId, registrationId, deploymentId, resourceLinkId,
         contextId, lineitem, lineitems, agsScope; gsi1 = CLASS#<classId>#UNITS /
         <createdAt>#<unitId> (listing)

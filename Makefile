@@ -30,9 +30,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+## DynamoDB Local needs a Java 17+ JDK (its loopback launcher is compiled by jdk.compiler)
 java:
-	@java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || \
-	  { echo "DynamoDB Local needs Java 17+: install it (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+	@{ java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' && \
+	   java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; } || \
+	  { apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless; }
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import app_table
-from coursebridge.store.transactions import INVITE_PREFIX
+from coursebridge.store.transactions import INVITE_PREFIX, single_use_delete
 
 
 class PendingInvitation(BaseModel):
@@ -62,14 +62,7 @@ class PendingInvitation(BaseModel):
 
     def consume_action(self, now: int) -> dict:
         """TransactWriteItems Delete that fails if the token was used or has expired."""
-        return {
-            "Delete": {
-                "TableName": get_settings().app_table,
-                "Key": self.key,
-                "ConditionExpression": "attribute_exists(pk) AND expiresAt > :now",
-                "ExpressionAttributeValues": {":now": now},
-            }
-        }
+        return single_use_delete(get_settings().app_table, self.key, now)
 
 
 class InvitationStore:

@@ -38,6 +38,19 @@ class WriteConflict(Exception):
     """Another transaction touched the same items at the same moment: retry."""
 
 
+def single_use_delete(table: str, key: dict[str, str], now: int) -> dict:
+    """TransactWriteItems Delete of an emailed token's item that fails (``TokenGone``)
+    if the token was used or has expired: what makes such a link work once."""
+    return {
+        "Delete": {
+            "TableName": table,
+            "Key": key,
+            "ConditionExpression": "attribute_exists(pk) AND expiresAt > :now",
+            "ExpressionAttributeValues": {":now": now},
+        }
+    }
+
+
 def _key_of(action: dict) -> dict:
     body = next(iter(action.values()))
     return body.get("Item") or body.get("Key") or {}

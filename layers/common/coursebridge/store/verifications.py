@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import app_table, is_conditional_failure
-from coursebridge.store.transactions import VERIFY_PREFIX
+from coursebridge.store.transactions import VERIFY_PREFIX, single_use_delete
 
 SENT_PREFIX = "VERIFYSENT#"
 ADDRESS_PREFIX = "VERIFYADDR#"
@@ -71,14 +71,7 @@ class PendingVerification(BaseModel):
 
     def consume_action(self, now: int) -> dict:
         """TransactWriteItems Delete that fails if the token was used or has expired."""
-        return {
-            "Delete": {
-                "TableName": get_settings().app_table,
-                "Key": self.key,
-                "ConditionExpression": "attribute_exists(pk) AND expiresAt > :now",
-                "ExpressionAttributeValues": {":now": now},
-            }
-        }
+        return single_use_delete(get_settings().app_table, self.key, now)
 
 
 def _sent_key(org_id: str, registration_id: str, sub: str) -> dict[str, str]:

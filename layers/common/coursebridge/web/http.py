@@ -27,6 +27,10 @@ def as_response(shape: dict[str, Any]) -> Response:
     )
 
 
+def error_page(status: int, title: str, message: str) -> Response:
+    return as_response(responses.error_page(status, title, message))
+
+
 def json_ok(payload: Any, status: int = 200) -> Response:
     return as_response(responses.json_response(status, payload))
 

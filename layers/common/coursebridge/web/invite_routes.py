@@ -11,14 +11,13 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.accounts.admin_invites import AdminInvitations
 from coursebridge.accounts.verification import VerificationFailed
-from coursebridge.web import responses
-from coursebridge.web.http import as_response, form_body, page
+from coursebridge.web.http import error_page, form_body, page
 
 router = APIGatewayHttpRouter()
 
 
 def _failure(failure: VerificationFailed) -> Response:
-    return as_response(responses.error_page(failure.status, failure.title, failure.message))
+    return error_page(failure.status, failure.title, failure.message)
 
 
 @router.get("/app/invite")

@@ -20,13 +20,13 @@ from coursebridge.classes.enter import CourseEntry, enter_course
 from coursebridge.lti.sign_in import landing_url, session_for
 from coursebridge.sessions import encode_session, session_cookie
 from coursebridge.web import responses
-from coursebridge.web.http import as_response, form_body, page
+from coursebridge.web.http import as_response, error_page, form_body, page
 
 router = APIGatewayHttpRouter()
 
 
 def _failure(failure: VerificationFailed) -> Response:
-    return as_response(responses.error_page(failure.status, failure.title, failure.message))
+    return error_page(failure.status, failure.title, failure.message)
 
 
 @router.get("/app/verify")

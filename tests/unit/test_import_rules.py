@@ -172,7 +172,7 @@ ROW_ERRORS = [
     ("isTeacher not 0/1", "Jane,Doe,j@x.com,yes,1,S1", [("isTeacher", "isTeacher must be 0 or 1")]),
     ("too few fields", "Jane,Doe,j@x.com,0,1", [("", "Row has 5 fields but the header has 6"), ("schoolID", "Missing value for schoolID")]),
     ("too many fields", "Jane,Doe,j@x.com,0,1,S1,extra", [("", "Row has 7 fields but the header has 6")]),
-    ("name too long", "J" * 101 + ",Doe,j@x.com,0,1,S1", [("firstName", "firstName is longer than 100 characters")]),
+    ("name too long", "J" * 201 + ",Doe,j@x.com,0,1,S1", [("firstName", "firstName is longer than 200 characters")]),
     ("control characters", "Ja\x07ne,Doe,j@x.com,0,1,S1", [("firstName", "firstName contains control characters")]),
     ("several at once", ",,bad,2,,S1", [
         ("firstName", "Missing value for firstName"),

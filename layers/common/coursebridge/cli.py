@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from coursebridge import aws
 from coursebridge.accounts.admin_invites import AdminInvitations
+from coursebridge.accounts.profile import MAX_NAME, clean_email, clean_text
 from coursebridge.imports.upload import (
     ImportTimedOut,
     summary_lines,
@@ -32,7 +33,6 @@ from coursebridge.store.accounts import (
     Account,
     AccountStore,
     EmailAlreadyClaimed,
-    normalize_email,
 )
 from coursebridge.store.audit import AuditStore
 from coursebridge.store.orgs import Org, OrgAlreadyExists, OrgStore, SchoolAlreadyOwned
@@ -106,16 +106,16 @@ def admin_add(args: argparse.Namespace) -> str:
         raise CliError(f"unknown org {args.org!r}")
     if args.school not in org.schools:
         raise CliError(f"school {args.school!r} is not a school of org {args.org!r}")
-    email = normalize_email(args.email)
-    if not email or "@" not in email:
+    email = clean_email(args.email)
+    if email is None:
         raise CliError(f"not an email address: {args.email!r}")
     accounts = AccountStore()
     account_id = accounts.account_id_for_email(email)
     if account_id is None:
         account = Account(
             email=email,
-            first_name=args.first_name or "",
-            last_name=args.last_name or "",
+            first_name=clean_text(args.first_name, MAX_NAME),
+            last_name=clean_text(args.last_name, MAX_NAME),
             is_teacher=True,
             source="cli",
             orgs={org.org_id},

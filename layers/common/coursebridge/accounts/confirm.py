@@ -19,6 +19,7 @@ from coursebridge.accounts.outcomes import Entered
 from coursebridge.accounts.profile import LmsProfile, new_link
 from coursebridge.accounts.resolve import resolve_launch_account
 from coursebridge.accounts.roles import class_role
+from coursebridge.accounts.sync import launch_changes
 from coursebridge.accounts.verification import (
     VerificationFailed,
     actor_of,
@@ -27,7 +28,7 @@ from coursebridge.accounts.verification import (
 )
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.sessions import _SecretCache
-from coursebridge.store.account_links import AccountChanges, AccountLinkStore
+from coursebridge.store.account_links import AccountLinkStore
 from coursebridge.store.accounts import AccountStore
 from coursebridge.store.audit import AuditRecord
 from coursebridge.store.dynamo import now_epoch
@@ -114,14 +115,8 @@ class Confirmations:
         grant = class_role(claims.roles, claims.role_scope_mentor)
         profile = LmsProfile.from_claims(claims, org)
         link = new_link(claims, profile, account.account_id, org.org_id)
-        full_teacher = grant.role == "TEACHER" and not grant.read_only
-        changes = AccountChanges(
-            join_org=org.org_id,
-            make_teacher=full_teacher and not account.is_teacher,
-            student_id=profile.student_id
-            if profile.student_id and profile.student_id != account.student_id
-            else None,
-        )
+        full_teacher = grant.full_teacher
+        changes = launch_changes(account, org.org_id, full_teacher, profile)
         record = AuditRecord(
             org_id=org.org_id,
             action="verified",

@@ -1,9 +1,10 @@
-"""What a launch's account resolution comes to (CONTRACT, re-exported by resolve.py)."""
+"""What a launch's account resolution comes to (re-exported by resolve.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coursebridge.accounts.roles import is_full_teacher
 from coursebridge.sessions import Role
 from coursebridge.store.accounts import Account
 
@@ -16,6 +17,10 @@ class Entered:
     role: Role
     read_only: bool = False
     mentee_subs: tuple[str, ...] | None = None
+
+    @property
+    def full_teacher(self) -> bool:
+        return is_full_teacher(self.role, self.read_only)
 
 
 @dataclass(frozen=True)

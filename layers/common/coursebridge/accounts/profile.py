@@ -1,16 +1,19 @@
-"""What a launch says about the person, cleaned so that odd claims never corrupt a record.
+"""The one cleaning of what a person's record may hold, whoever supplies it.
 
-Names lose control characters and are capped; an email is trimmed, lower-cased and
-kept only when it looks like one address; the org's ``studentIdField`` value is read
-from the custom claims. A launch with neither email nor any name is *anonymous*.
+An LMS launch, a CSV row and the admin CLI all go through these rules: names lose
+control characters and are capped at ``MAX_NAME``; an email is trimmed, lower-cased
+and kept only when it is one valid address (``clean_email``, the one email rule); the
+org's ``studentIdField`` value is read from the custom claims. A launch with neither
+email nor any name is *anonymous*.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
 
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.store.accounts import normalize_email
@@ -19,8 +22,8 @@ from coursebridge.store.orgs import Org
 
 MAX_NAME = 200
 MAX_EMAIL = 254  # RFC 5321 path limit
+MAX_LOCAL_PART = 64  # RFC 5321, before the @
 MAX_STUDENT_ID = 256
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _ANONYMOUS_WORDS = [
     "Otter",
     "Oak",
@@ -63,12 +66,17 @@ def clean_text(value: object, limit: int) -> str:
     return text[:limit].rstrip()
 
 
-def clean_email(value: str | None) -> str | None:
-    """The lower-case address, or None when the claim is not one plausible address."""
+def clean_email(value: object) -> str | None:
+    """The lower-case address, or None when ``value`` is not one valid email address
+    (syntax only: nothing is looked up)."""
     if not isinstance(value, str):
         return None
     email = normalize_email(value)
-    if not email or len(email) > MAX_EMAIL or not _EMAIL.match(email):
+    if not email or len(email) > MAX_EMAIL or len(email.partition("@")[0]) > MAX_LOCAL_PART:
+        return None
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
         return None
     return email
 

@@ -34,11 +34,11 @@ from coursebridge.accounts.outcomes import (
 )
 from coursebridge.accounts.profile import LmsProfile, anonymous_name, new_link
 from coursebridge.accounts.roles import ClassRole, class_role
-from coursebridge.accounts.sync import plan_sync
+from coursebridge.accounts.sync import launch_changes, plan_sync
 from coursebridge.accounts.verification import Verifications, actor_of
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.lti.errors import LaunchRejected
-from coursebridge.store.account_links import AccountChanges, AccountLinkStore
+from coursebridge.store.account_links import AccountLinkStore
 from coursebridge.store.accounts import Account, AccountStore, EmailAlreadyClaimed
 from coursebridge.store.audit import AuditRecord
 from coursebridge.store.links import LinkStore, LmsLink
@@ -146,7 +146,7 @@ class _Resolver:
 
     @property
     def _full_teacher(self) -> bool:
-        return self.grant.role == "TEACHER" and not self.grant.read_only
+        return self.grant.full_teacher
 
     # ------------------------------------------------------------ rules
     def resolve(self) -> AccountOutcome:
@@ -237,13 +237,7 @@ class _Resolver:
     def _link(
         self, account: Account, action: str, matched: str, only_csv: bool = False
     ) -> AccountOutcome:
-        changes = AccountChanges(
-            join_org=self.org.org_id if self.org.org_id not in account.orgs else None,
-            make_teacher=self._full_teacher and not account.is_teacher,
-            student_id=self.profile.student_id
-            if self.profile.student_id and self.profile.student_id != account.student_id
-            else None,
-        )
+        changes = launch_changes(account, self.org.org_id, self._full_teacher, self.profile)
         record = self._record(action, account.account_id, matched=matched)
         try:
             self.writes.link_account(

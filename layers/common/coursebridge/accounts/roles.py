@@ -1,4 +1,8 @@
-"""LTI roles → class role, re-derived at every launch.
+"""LTI roles → class role, re-derived at every launch, and what each class role may do.
+
+The one home of the role decisions: who is a *full* teacher (sets courses up, grades,
+releases, becomes a teacher account), who is a read-only mentor and whose roster a
+mentor sees. Accounts, classes and the web layer all ask these functions.
 
 Accepted spellings of one role, e.g. Instructor:
   http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor      (context, LTI 1.3)
@@ -15,6 +19,7 @@ learner). System roles never decide.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +50,25 @@ class ClassRole:
     role: Role
     read_only: bool = False
     mentee_subs: tuple[str, ...] | None = None  # None: not limited to some students
+
+    @property
+    def full_teacher(self) -> bool:
+        return is_full_teacher(self.role, self.read_only)
+
+
+def is_full_teacher(role: str, read_only: bool) -> bool:
+    """A teacher who is not a (read-only) mentor: grades, releases, sets courses up."""
+    return role == "TEACHER" and not read_only
+
+
+def roster_scope(read_only: bool, mentee_subs: Sequence[str] | None) -> frozenset[str] | None:
+    """The LTI subs of the students a class member may see; None: the whole roster.
+
+    Only a read-only mentor is ever limited, and only when their launch named mentees.
+    """
+    if read_only and mentee_subs is not None:
+        return frozenset(mentee_subs)
+    return None
 
 
 def _split(path: str) -> tuple[str, str | None]:

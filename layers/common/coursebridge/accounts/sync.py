@@ -52,6 +52,21 @@ class SyncPlan:
         return updated
 
 
+def launch_changes(
+    account: Account, org_id: str, full_teacher: bool, profile: LmsProfile
+) -> AccountChanges:
+    """What every launch that reaches ``account`` changes on it, whether it links it or
+    finds it linked: it joins the org, a full teacher makes it a teacher account, and the
+    org's student id is copied when the launch carries one."""
+    return AccountChanges(
+        join_org=org_id if org_id not in account.orgs else None,
+        make_teacher=full_teacher and not account.is_teacher,
+        student_id=profile.student_id
+        if profile.student_id and profile.student_id != account.student_id
+        else None,
+    )
+
+
 def plan_sync(
     account: Account,
     link: LmsLink,
@@ -60,12 +75,7 @@ def plan_sync(
     full_teacher: bool,
     accounts: AccountStore,
 ) -> SyncPlan:
-    changes = AccountChanges(
-        join_org=org.org_id if org.org_id not in account.orgs else None,
-        make_teacher=full_teacher and not account.is_teacher,
-    )
-    if profile.student_id and profile.student_id != account.student_id:
-        changes.student_id = profile.student_id
+    changes = launch_changes(account, org.org_id, full_teacher, profile)
 
     said = (profile.given_name, profile.family_name, profile.name)
     names_news = said != (link.lms_given_name, link.lms_family_name, link.lms_name)

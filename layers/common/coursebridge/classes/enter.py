@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from coursebridge.accounts.profile import LmsProfile
 from coursebridge.accounts.resolve import Entered
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.store.classes import (
@@ -72,14 +73,6 @@ def max_score_from_claims(claims: LaunchClaims) -> Decimal | None:
     return None
 
 
-def _student_id(claims: LaunchClaims, entered: Entered, org: Org) -> str | None:
-    if org.student_id_field:
-        raw = claims.custom.get(org.student_id_field)
-        if raw not in (None, ""):
-            return str(raw)
-    return entered.account.student_id
-
-
 class _Entry:
     """One launch's way through the rules (keeps enter_course readable)."""
 
@@ -96,7 +89,7 @@ class _Entry:
         self.org = org
         self.store = store
         self.line_item_max = line_item_max
-        self.may_create = org.auto_map or (entered.role == "TEACHER" and not entered.read_only)
+        self.may_create = org.auto_map or entered.full_teacher
         self.course_key = self._course_key()
         self.link_key = (
             link_map_key(claims.registration_id, claims.deployment_id, claims.resource_link_id)
@@ -213,6 +206,7 @@ class _Entry:
 
     def enroll(self, class_id: str, visit_unit_id: str | None = None) -> None:
         claims, entered = self.claims, self.entered
+        said = LmsProfile.from_claims(claims, self.org)  # cleaned like the account's
         MemberStore().enroll(
             Member(
                 class_id=class_id,
@@ -223,9 +217,9 @@ class _Entry:
                 sub=claims.sub,
                 issuer=claims.issuer,
                 registration_id=claims.registration_id,
-                name=claims.name or entered.account.name,
-                email=claims.email or entered.account.email,
-                student_id=_student_id(claims, entered, self.org),
+                name=said.name or entered.account.name,
+                email=said.email or entered.account.email,
+                student_id=said.student_id or entered.account.student_id,
             ),
             visit_unit_id=visit_unit_id,
         )

@@ -11,6 +11,7 @@ or another class they teach now (a current, non-mentor membership).
 
 from __future__ import annotations
 
+from coursebridge.accounts.roles import is_full_teacher
 from coursebridge.store.classes import ClassStore, UnitRecord, course_map_key, link_map_key
 from coursebridge.store.members import MemberStore
 
@@ -64,8 +65,7 @@ def remappable_classes(account_id: str, org_id: str, exclude: str) -> list[tuple
         found = store.get_class(class_id)
         teaches = (
             member is not None
-            and member.role == "TEACHER"
-            and not member.read_only
+            and is_full_teacher(member.role, member.read_only)
             and member.is_current()
         )
         if teaches and found is not None and found.org_id == org_id:

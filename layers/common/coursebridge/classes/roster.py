@@ -7,11 +7,13 @@ them (matched on the LTI ``sub`` of this platform), whatever a session says.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from coursebridge.accounts.roles import roster_scope
 from coursebridge.store.gradebook import GradebookStore, GradeRecord
 from coursebridge.store.members import Member, MemberStore
 
@@ -63,7 +65,7 @@ def unit_roster(
     class_id: str,
     unit_id: str,
     *,
-    mentee_subs: list[str] | None = None,
+    mentee_subs: Collection[str] | None = None,
     members: MemberStore | None = None,
     grades: GradebookStore | None = None,
 ) -> list[RosterRow]:
@@ -98,7 +100,7 @@ def unit_roster(
 
 def roster_for(viewer: Member, unit_id: str) -> list[RosterRow]:
     """The unit's roster as this member of its class may see it (pages, API, CSV)."""
-    scope = viewer.mentee_subs if viewer.read_only else None
+    scope = roster_scope(viewer.read_only, viewer.mentee_subs)
     return unit_roster(viewer.class_id, unit_id, mentee_subs=scope)
 
 

@@ -1,7 +1,10 @@
 """One record → a valid user row or the row's errors (pure: no AWS).
 
 Checks that need the whole file (duplicates) are in ``duplicates``; checks that need
-the database (issuedID held by someone else) are in ``plan``.
+the database (issuedID held by someone else) are in ``plan``. Names, emails and
+issuedIDs follow the same rules as an LMS launch's (accounts/profile.py): a value
+those rules would have to change (control characters, too long, not one valid email
+address) is a row error, and what is stored is the cleaned value.
 """
 
 from __future__ import annotations
@@ -10,12 +13,10 @@ import unicodedata
 from collections.abc import Set
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
+from coursebridge.accounts.profile import MAX_NAME, clean_email, clean_text
 from coursebridge.imports.errors import RowError, RowFailure
 from coursebridge.imports.parse import REQUIRED, Header, Record
 
-MAX_NAME = 100
 MAX_ISSUED_ID = 64
 
 
@@ -77,12 +78,9 @@ def validate_record(
             errors.append(RowError(row, name, f"Missing value for {name}"))
     for name, limit in (("firstName", MAX_NAME), ("lastName", MAX_NAME)):
         errors += _text_errors(row, name, values[name], limit)
-    email = values["email"]
-    if email:
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError:
-            errors.append(RowError(row, "email", "Validation isEmail on email failed"))
+    email = clean_email(values["email"]) if values["email"] else ""
+    if values["email"] and email is None:
+        errors.append(RowError(row, "email", "Validation isEmail on email failed"))
     if values["isTeacher"] and values["isTeacher"] not in ("0", "1"):
         errors.append(RowError(row, "isTeacher", "isTeacher must be 0 or 1"))
     if values["issuedID"]:
@@ -94,11 +92,11 @@ def validate_record(
         return RowFailure(row=row, cells=record.cells, errors=errors)
     return UserRow(
         row=row,
-        first_name=values["firstName"],
-        last_name=values["lastName"],
-        email=email.lower(),
+        first_name=clean_text(values["firstName"], MAX_NAME),
+        last_name=clean_text(values["lastName"], MAX_NAME),
+        email=email or "",
         is_teacher=values["isTeacher"] == "1",
-        issued_id=values["issuedID"],
+        issued_id=clean_text(values["issuedID"], MAX_ISSUED_ID),
         school_id=school,
         cells=record.cells,
     )

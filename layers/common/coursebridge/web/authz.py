@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coursebridge.accounts.roles import is_full_teacher, roster_scope
 from coursebridge.sessions import Session, session_from_event
 from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
 from coursebridge.store.members import Member, MemberStore
@@ -77,7 +78,7 @@ class Access:
     @property
     def scoped(self) -> bool:
         """A mentor limited to some students."""
-        return self.read_only and self.member.mentee_subs is not None
+        return roster_scope(self.read_only, self.member.mentee_subs) is not None
 
 
 def require_valid_id(value: str, what: str) -> str:
@@ -173,7 +174,7 @@ def require_teacher(
     access = require_member(session, class_id, unit_id)
     if session.role != "TEACHER" or access.member.role != "TEACHER":
         raise Forbidden("only teachers of this class may do this")
-    if write and access.read_only:
+    if write and not is_full_teacher(access.member.role, access.read_only):
         raise Forbidden("mentors have read-only access")
     return access
 

@@ -59,6 +59,14 @@ def test_api_me_rejects_missing_and_forged_sessions(tool):
     assert "error" in forged.json()
 
 
+def test_api_me_answers_with_the_security_headers_of_every_response(tool):
+    """One response builder: /api/me is no exception (it once built its own answers)."""
+    answer = requests.get(f"{tool.tool_url}/api/me", timeout=10)
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["cache-control"] == "no-store"
+
+
 def test_login_by_post_without_client_id_works_for_a_single_registration(tool):
     login = tool.login("student", method="POST", client_id=None, lti_deployment_id=None)
     location = urlsplit(login.response.headers["location"])

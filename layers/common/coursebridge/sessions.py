@@ -117,24 +117,34 @@ def session_cookie(token: str, max_age: int = DEFAULT_LIFETIME_SECONDS) -> str:
     )
 
 
-def token_from_event(event: dict) -> str | None:
-    """The session token of an API Gateway v2 request.
+def bearer_token(event: dict) -> str | None:
+    """The ``Authorization: Bearer <token>`` of an API Gateway v2 request, if any."""
+    auth = (event.get("headers") or {}).get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return None
+
+
+def token_from_event(event: dict, *, cookie: bool = True) -> str | None:
+    """The session token of an API Gateway v2 request — the one place that reads it.
 
     Order: ``Authorization: Bearer`` (API calls from the page), a ``cb_session``
-    query parameter (the page's links carry its token), then the ``cb_session``
-    cookie. The token a page carries wins over the cookie: the cookie holds the
-    browser's latest launch, and a page opened from another activity (another tab,
-    another iframe) must keep acting in its own class and unit.
+    query parameter (the page's links carry its token), then (unless ``cookie`` is
+    False: a form post must not act on the cookie alone) the ``cb_session`` cookie.
+    The token a page carries wins over the cookie: the cookie holds the browser's
+    latest launch, and a page opened from another activity (another tab, another
+    iframe) must keep acting in its own class and unit.
     """
-    headers = event.get("headers") or {}
-    auth = headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip() or None
+    token = bearer_token(event)
+    if token:
+        return token
     query = event.get("queryStringParameters") or {}
     if query.get(COOKIE_NAME):
         return query[COOKIE_NAME]
-    for cookie in event.get("cookies") or []:
-        name, _, value = cookie.partition("=")
+    if not cookie:
+        return None
+    for cookie_text in event.get("cookies") or []:
+        name, _, value = cookie_text.partition("=")
         if name.strip() == COOKIE_NAME and value:
             return value.strip()
     return None

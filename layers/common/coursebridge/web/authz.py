@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from coursebridge.accounts.roles import is_full_teacher, roster_scope
-from coursebridge.sessions import Session, session_from_event
+from coursebridge.sessions import Session, bearer_token, session_from_event
 from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
 from coursebridge.store.members import Member, MemberStore
 from coursebridge.web.errors import BadRequest, Forbidden, HttpProblem, NotFound, NotSignedIn
@@ -105,9 +105,9 @@ def _refuse_cross_site_cookie_write(event: dict) -> None:
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()
     if method not in _UNSAFE_METHODS:
         return
-    headers = event.get("headers") or {}
-    if headers.get("authorization", "").lower().startswith("bearer "):
+    if bearer_token(event):
         return
+    headers = event.get("headers") or {}
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise Forbidden(

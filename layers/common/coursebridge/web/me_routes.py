@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.sessions import Session, session_from_event
+from coursebridge.web import responses
+from coursebridge.web.http import as_response, json_ok
 
 router = APIGatewayHttpRouter()
 
@@ -26,18 +26,10 @@ def me_payload(session: Session) -> dict:
 
 
 @router.get("/api/me")
-def me() -> Response | dict:
+def me() -> Response:
     session = session_from_event(router.current_event.raw_event)
     if session is None:
-        return Response(
-            401,
-            "application/json",
-            '{"error": "not signed in: launch the activity from your course"}',
-            headers={"cache-control": "no-store"},
+        return as_response(
+            responses.json_error(401, "not signed in: launch the activity from your course")
         )
-    return Response(
-        200,
-        "application/json",
-        json.dumps(me_payload(session)),
-        headers={"cache-control": "no-store"},
-    )
+    return json_ok(me_payload(session))

@@ -24,7 +24,13 @@ from coursebridge.classes.remap import (
 )
 from coursebridge.classes.roster import roster_for, student_view_of_grade
 from coursebridge.grades.grading import GradeInvalid, save_grade
-from coursebridge.sessions import Session, decode_session, encode_session, token_from_event
+from coursebridge.sessions import (
+    COOKIE_NAME,
+    Session,
+    decode_session,
+    encode_session,
+    token_from_event,
+)
 from coursebridge.store.classes import ClassStore
 from coursebridge.store.gradebook import GradebookStore
 from coursebridge.store.members import MemberStore
@@ -45,14 +51,7 @@ UNIT = "/app/classes/<classId>/units/<unitId>"
 
 def posted_session(form: dict[str, str]) -> tuple[Session, str]:
     """The session of a form post: hidden field, query parameter or Bearer — not a cookie."""
-    event = router.current_event.raw_event
-    query = event.get("queryStringParameters") or {}
-    auth = (event.get("headers") or {}).get("authorization", "")
-    token = (
-        form.get("cb_session")
-        or query.get("cb_session")
-        or (auth[7:].strip() if auth.lower().startswith("bearer ") else "")
-    )
+    token = form.get(COOKIE_NAME) or token_from_event(router.current_event.raw_event, cookie=False)
     session = decode_session(token) if token else None
     if session is None:
         raise NotSignedIn("your session is missing or expired: launch the activity again")

@@ -6,48 +6,35 @@ GET  /api/releases/<releaseId>                        teacher, session of that u
 
 from __future__ import annotations
 
-import re
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from coursebridge.grades.release import release_progress, start_release
 from coursebridge.grades.release_plan import ReleaseError, ReleaseNotFound
-from coursebridge.web.authz import require_session, require_teacher
+from coursebridge.web.authz import require_session, require_teacher, require_valid_id
 from coursebridge.web.errors import Conflict, NotFound
-from coursebridge.web.responses import json_response
+from coursebridge.web.http import json_ok
 
 router = APIGatewayHttpRouter()
-
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-
-
-def _json(status: int, payload: object) -> Response:
-    response = json_response(status, payload)
-    return Response(status, "application/json", response["body"], headers=response["headers"])
-
-
-def _check_ids(*ids: str) -> None:
-    if not all(_ID.match(value) for value in ids):
-        raise NotFound("no such class, unit or release")
 
 
 @router.post("/api/classes/<class_id>/units/<unit_id>/release")
 def release_grades(class_id: str, unit_id: str) -> Response:
     session = require_session(router.current_event.raw_event)
-    _check_ids(class_id, unit_id)
+    require_valid_id(class_id, "class")
+    require_valid_id(unit_id, "unit")
     require_teacher(session, class_id, unit_id, write=True)
     try:
         release_id = start_release(session, class_id, unit_id)
     except ReleaseError as error:  # grade saves kept winning the race with the release
         raise Conflict(str(error)) from error
-    return _json(202, {"releaseId": release_id})
+    return json_ok(status=202, payload={"releaseId": release_id})
 
 
 @router.get("/api/releases/<release_id>")
 def get_release(release_id: str) -> Response:
     session = require_session(router.current_event.raw_event)
-    _check_ids(release_id)
+    require_valid_id(release_id, "release")
     try:
         progress = release_progress(release_id)
     except ReleaseNotFound as error:
@@ -55,4 +42,4 @@ def get_release(release_id: str) -> Response:
     # The release item names its class and unit; nothing of it leaves unless the
     # session was launched into that unit.
     require_teacher(session, progress["classId"], progress["unitId"], write=True)
-    return _json(200, progress)
+    return json_ok(progress)

@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from coursebridge.lti.endpoints import launch_endpoint
+from coursebridge.launch.endpoints import launch_endpoint
 
 logger = Logger()
 tracer = Tracer()

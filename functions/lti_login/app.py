@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from coursebridge.lti.endpoints import login_endpoint
+from coursebridge.launch.endpoints import login_endpoint
 
 logger = Logger()
 tracer = Tracer()

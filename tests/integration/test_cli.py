@@ -163,7 +163,7 @@ def test_console_script_talks_to_the_local_stack_by_ports(stack):
     for name in ("USERS_TABLE", "APP_TABLE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         env.pop(name, None)
     result = subprocess.run(
-        [sys.executable, "-m", "coursebridge.cli", "org", "create", "viaport", "--name", "V"],
+        [sys.executable, "-m", "local.cli", "org", "create", "viaport", "--name", "V"],
         capture_output=True,
         text=True,
         env=env,

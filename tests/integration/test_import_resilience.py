@@ -135,7 +135,7 @@ def test_a_crash_between_a_batchs_writes_and_its_welcome_emails_still_welcomes_e
 ):
     """Batch 2 is written (write-first), then the invocation dies before its welcome
     emails: the replay recognises the rows as created by this import and mails them."""
-    from coursebridge.notify.welcome_email import WelcomeMailer
+    from coursebridge.imports.welcome_email import WelcomeMailer
 
     monkeypatch.setattr(run, "BATCH_ROWS", 10)
     admin = make_admin()

@@ -11,8 +11,8 @@ from coursebridge.accounts.verification import (
     token_hash,
     verify_url,
 )
+from coursebridge.accounts.verification_email import verification_email
 from coursebridge.notify.mailer import Email, Mailer
-from coursebridge.notify.verification_email import verification_email
 
 SECRET = b"s" * 32
 NOW = 1_800_000_000

@@ -23,7 +23,7 @@ from coursebridge.imports.plan import (
 )
 from coursebridge.imports.report import ReportSummary, neutralise, write_report
 from coursebridge.imports.validate import UserRow
-from coursebridge.notify.welcome_email import WelcomeMailer
+from coursebridge.imports.welcome_email import WelcomeMailer
 from coursebridge.store.accounts import Account
 
 SCHOOLS = {

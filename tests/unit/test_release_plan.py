@@ -153,8 +153,8 @@ def test_counts_come_from_the_grades_so_redelivery_cannot_double_them():
 
 
 def test_the_summary_email_has_counts_and_each_failure_in_text_and_html():
+    from coursebridge.grades.release_email import release_summary
     from coursebridge.grades.release_plan import ReleaseCounts, ReleaseFailure
-    from coursebridge.notify.release_email import release_summary
 
     counts = ReleaseCounts(
         sent=2, failed=1, unchanged=4, errors=[ReleaseFailure("a1", "<Ann>", "HTTP 400: nope")]

@@ -1,8 +1,9 @@
 """`coursebridge` — the admin's command line for one-time setup.
 
-By default it talks to the local stack (``make dev``); ``--stack NAME`` (or
-``CB_STACK``) talks to a deployed stack, finding its resources in the stack's
-outputs and using the normal boto3 credentials. Ids go to stdout (the created id
+``--stack NAME`` (or ``CB_STACK``) talks to a deployed stack, finding its resources
+in the stack's outputs and using the normal boto3 credentials; without one it uses
+the environment as it is (the ``coursebridge`` command that ``make dev`` installs,
+``local/cli.py``, fills it in for the local stack). Ids go to stdout (the created id
 is the last word of the last line); problems go to stderr as one line, exit 1.
 """
 
@@ -62,7 +63,8 @@ class CliError(Exception):
 
 # ---------------------------------------------------------------- connection
 def connect(stack: str | None) -> None:
-    """Point settings and clients at a deployed stack or at the local stack."""
+    """Point settings and clients at a deployed stack; without one, at what the
+    environment names (the local harness's ``coursebridge`` command fills it in)."""
     if stack:
         try:
             outputs = aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0][
@@ -74,11 +76,6 @@ def connect(stack: str | None) -> None:
             env_name = _OUTPUT_TO_ENV.get(output["OutputKey"])
             if env_name:
                 os.environ[env_name] = output["OutputValue"]
-    else:
-        from local.environment import Ports, cli_environment
-
-        for name, value in cli_environment(Ports.from_env()).items():
-            os.environ.setdefault(name, value)
     get_settings.cache_clear()
     aws.reset()
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from coursebridge.accounts.admin_invite_email import admin_invite_email
 from coursebridge.accounts.verification import (
     VerificationFailed,
     check_token,
@@ -25,7 +26,6 @@ from coursebridge.accounts.verification import (
     issue_token,
     token_hash,
 )
-from coursebridge.notify.admin_invite_email import admin_invite_email
 from coursebridge.notify.mailer import Mailer, SendsEmail
 from coursebridge.sessions import _SecretCache
 from coursebridge.settings import get_settings

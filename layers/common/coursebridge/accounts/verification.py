@@ -24,10 +24,10 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from coursebridge.accounts.outcomes import VerificationRequired
+from coursebridge.accounts.verification_email import verification_email
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.notify.mailer import Mailer, SendsEmail
-from coursebridge.notify.verification_email import verification_email
 from coursebridge.sessions import _SecretCache
 from coursebridge.store.accounts import Account
 from coursebridge.store.audit import AuditRecord, AuditStore

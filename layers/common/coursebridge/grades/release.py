@@ -20,6 +20,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from coursebridge import aws
+from coursebridge.grades.release_email import send_release_summary
 from coursebridge.grades.release_plan import (
     GradeState,
     ReleaseNotFound,
@@ -39,7 +40,9 @@ from coursebridge.grades.release_store import ReleaseStore
 from coursebridge.lti.ags import AgsClient, AgsError, PermanentAgsError
 from coursebridge.sessions import Session
 from coursebridge.settings import get_settings
+from coursebridge.store.accounts import AccountStore
 from coursebridge.store.dynamo import new_id
+from coursebridge.store.orgs import OrgStore
 
 logger = Logger(child=True)
 
@@ -210,10 +213,6 @@ def _complete(
 
 def mail_release_summary(release: dict, unit: UnitInfo | None, counts: Any) -> None:
     """The summary email to the teacher who pressed Release Grades."""
-    from coursebridge.notify.release_email import send_release_summary
-    from coursebridge.store.accounts import AccountStore
-    from coursebridge.store.orgs import OrgStore
-
     to = release.get("requestedByEmail")
     if not to:
         account = AccountStore().get(release["requestedBy"])

@@ -39,11 +39,11 @@ from coursebridge.imports.plan import (
     row_number,
 )
 from coursebridge.imports.report import ReportSummary, publish_report, timestamp
+from coursebridge.imports.report_email import send_report_email
 from coursebridge.imports.scan import scan_file
 from coursebridge.imports.source import UploadedObject
 from coursebridge.imports.validate import UserRow, validate_record
-from coursebridge.notify.report_email import send_report_email
-from coursebridge.notify.welcome_email import WelcomeMailer
+from coursebridge.imports.welcome_email import WelcomeMailer
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import now_epoch
 

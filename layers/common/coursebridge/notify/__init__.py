@@ -1,1 +1,2 @@
-"""Emails sent through SES (report summaries, welcome messages)."""
+"""Sending email through SES. Each email's content lives with its feature
+(accounts/, grades/, imports/); this package only sends."""

@@ -17,7 +17,7 @@ from coursebridge.accounts.confirm import Confirmations
 from coursebridge.accounts.resolve import AccountBusy
 from coursebridge.accounts.verification import VerificationFailed
 from coursebridge.classes.enter import CourseEntry, enter_course
-from coursebridge.lti.sign_in import landing_url, session_for
+from coursebridge.launch.sign_in import landing_url, session_for
 from coursebridge.sessions import encode_session, session_cookie
 from coursebridge.web import responses
 from coursebridge.web.http import as_response, error_page, form_body, page

@@ -8,12 +8,12 @@ import jwt
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from coursebridge.launch.sign_in import OutcomePage, sign_in
 from coursebridge.lti.errors import LaunchRejected, LoginRejected, LtiRejected
 from coursebridge.lti.id_token import MAX_TOKEN_LENGTH
 from coursebridge.lti.launch import NeedsPlatformStorage, validate_launch
 from coursebridge.lti.login import start_login
 from coursebridge.lti.request import ApiGatewayRequest
-from coursebridge.lti.sign_in import OutcomePage, sign_in
 from coursebridge.sessions import session_cookie
 from coursebridge.web.framing import platform_frame_ancestors
 from coursebridge.web.responses import html, redirect, render

@@ -123,9 +123,9 @@ def admin_add(args: argparse.Namespace) -> str:
         except EmailAlreadyClaimed:  # created concurrently: use the winner
             account_id = accounts.account_id_for_email(email)
     assert account_id is not None
-    account = accounts.get(account_id, consistent=True)
-    if account is not None and org.org_id not in account.orgs:
-        return _invite_admin(org, args.school, account)
+    holder = accounts.get(account_id, consistent=True)
+    if holder is not None and org.org_id not in holder.orgs:
+        return _invite_admin(org, args.school, holder)
     accounts.grant_admin(account_id, org.org_id, args.school)
     orgs.record_admin(org.org_id, args.school, account_id)
     return f"admin of {args.school}: {account_id}"

@@ -88,8 +88,13 @@ def plan_sync(
     email_is_news = wanted is not None and wanted != link.lms_email
     held_by = None
     shared = bool(account.orgs - {org.org_id})
-    wants_change = wanted and wanted != account.email
-    if wants_change and (email_is_news or account.email is None) and not shared:
+    wants_change = wanted is not None and wanted != account.email
+    if (
+        wanted is not None
+        and wants_change
+        and (email_is_news or account.email is None)
+        and not shared
+    ):
         holder = accounts.account_id_for_email(wanted)
         if holder is None:
             changes.new_email, changes.old_email = wanted, account.email

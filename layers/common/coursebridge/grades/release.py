@@ -111,7 +111,7 @@ class Delivery:
 
     store: ReleaseStore = field(default_factory=ReleaseStore)
     client_factory: ClientFactory = default_client_factory
-    mail_summary: Callable[[dict, UnitInfo, Any], None] | None = None
+    mail_summary: Callable[[dict, UnitInfo | None, Any], None] | None = None
     enqueue: Callable[[str, int], None] = enqueue_release
 
 

@@ -11,7 +11,7 @@ and on the previous offset (a stale worker cannot move it backwards).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,7 +248,7 @@ class JobStore:
 
         yield from self._query(kwargs, convert)
 
-    def _query(self, kwargs: dict, convert) -> Iterator:
+    def _query(self, kwargs: dict, convert: Callable[[dict], Any]) -> Iterator:
         while True:
             response = self.table.query(**kwargs)
             for item in response["Items"]:

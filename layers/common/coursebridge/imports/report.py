@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from coursebridge import aws
 from coursebridge.imports.errors import RowError, RowFailure
@@ -68,8 +68,8 @@ def write_report(
     json_out.write(json.dumps(_json_head(summary))[:-1] + ', "errors": [')
     if summary.file_errors:
         writer.writerow(["error"])
-        for error in summary.file_errors:
-            writer.writerow([neutralise(str(error["message"]))])
+        for file_error in summary.file_errors:
+            writer.writerow([neutralise(str(file_error["message"]))])
     else:
         writer.writerow([neutralise(c) for c in (header_cells or [])] + ["error"])
     first = True
@@ -112,7 +112,7 @@ def publish_report(
             (csv_file, summary.csv_key, "text/csv; charset=utf-8"),
         ):
             handle.flush()
-            raw = handle.buffer  # type: ignore[attr-defined]
+            raw: Any = handle.buffer  # the binary file under the text one
             raw.seek(0, io.SEEK_END)
             if handle is csv_file:
                 summary.csv_size = raw.tell()

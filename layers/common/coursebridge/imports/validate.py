@@ -10,7 +10,7 @@ address) is a row error, and what is stored is the cleaned value.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Set
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from coursebridge.accounts.profile import MAX_NAME, clean_email, clean_text
@@ -67,7 +67,7 @@ def _text_errors(row: int, field: str, value: str, limit: int) -> list[RowError]
 
 
 def validate_record(
-    record: Record, header: Header, allowed_schools: Set[str]
+    record: Record, header: Header, allowed_schools: Collection[str]
 ) -> UserRow | RowFailure:
     """``allowed_schools``: schools that exist and the uploader administers."""
     row = record.row

@@ -25,7 +25,8 @@ def _frame_ancestors(request: ApiGatewayRequest) -> tuple[str, ...]:
     """These pages are shown in the LMS's frame: the LMS origins of the org that
     registered the platform the request names (at a launch, the id_token's unverified
     ``iss``/``aud``: they choose only who may frame a page, not what it says)."""
-    issuer, client_id = request.get_param("iss"), request.get_param("client_id")
+    issuer: object = request.get_param("iss")
+    client_id: object = request.get_param("client_id")
     token = request.get_param("id_token")
     if token and len(token) <= MAX_TOKEN_LENGTH:
         try:
@@ -36,7 +37,8 @@ def _frame_ancestors(request: ApiGatewayRequest) -> tuple[str, ...]:
         issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else None
         client_id = audience[0] if isinstance(audience, list) and audience else audience
     return platform_frame_ancestors(
-        issuer or None, client_id if isinstance(client_id, str) else None
+        issuer if isinstance(issuer, str) and issuer else None,
+        client_id if isinstance(client_id, str) else None,
     )
 
 

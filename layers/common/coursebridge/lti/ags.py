@@ -148,7 +148,7 @@ class AgsClient:
     retry: RetryPolicy = field(default_factory=lambda: default_retry_policy())
     sleep: Callable[[float], None] = time.sleep
     deadline: float | None = None  # time.monotonic() after which no retry is started
-    http: requests.Session | None = None
+    http: OutboundSession | None = None
 
     def __post_init__(self) -> None:
         self.http = self.http or OutboundSession(AGS_LIMITS, pool_size=self.concurrency)
@@ -169,7 +169,8 @@ class AgsClient:
         for attempt in range(self.retry.max_attempts):
             self.token_requests += 1
             try:
-                response = self.http.post(
+                response = self.http.request(
+                    "POST",
                     platform.token_url,
                     data=form,
                     headers={"Accept": "application/json"},

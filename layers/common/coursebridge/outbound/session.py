@@ -55,10 +55,13 @@ class _CheckedConnection:
     """Mixed into urllib3's connections: resolve, check, connect to the checked address."""
 
     is_tls = False
+    _dns_host: str  # set by urllib3's connection classes, which this is mixed into
+    port: int
+    host: str
 
     def _new_conn(self) -> Any:
-        host, port = self._dns_host, self.port  # type: ignore[attr-defined]
-        url = f"{'https' if self.is_tls else 'http'}://{self.host}:{port}"  # type: ignore[attr-defined]
+        host, port = self._dns_host, self.port
+        url = f"{'https' if self.is_tls else 'http'}://{self.host}:{port}"
         addresses = outbound_policy().resolve(host, port, url, tls=self.is_tls)
         failure: ConnectTimeoutError | None = None
         for address in addresses:

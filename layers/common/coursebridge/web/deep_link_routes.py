@@ -145,7 +145,7 @@ def choose(classId: str) -> Response:
     return page(
         200,
         "deep_link_return.html",
-        form_targets=(origin_of(return_url),),
+        form_targets=tuple(o for o in (origin_of(return_url),) if o),
         return_url=return_url,
         jwt=jwt,
         units=units,

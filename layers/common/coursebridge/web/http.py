@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from coursebridge.web import responses
 from coursebridge.web.errors import BadRequest
@@ -47,14 +47,14 @@ def see_other(location: str) -> Response:
     return Response(303, None, "", {"location": location, **responses.SECURITY_HEADERS})
 
 
-def body_text(event: APIGatewayProxyEventV2) -> str:
+def body_text(event: BaseProxyEvent) -> str:
     text = event.decoded_body or ""
     if len(text.encode()) > MAX_BODY_BYTES:
         raise BadRequest("the request body is too large")
     return text
 
 
-def json_body(event: APIGatewayProxyEventV2) -> dict[str, Any]:
+def json_body(event: BaseProxyEvent) -> dict[str, Any]:
     try:
         body = json.loads(body_text(event) or "null")
     except json.JSONDecodeError as error:
@@ -64,7 +64,7 @@ def json_body(event: APIGatewayProxyEventV2) -> dict[str, Any]:
     return body
 
 
-def form_body(event: APIGatewayProxyEventV2) -> dict[str, str]:
+def form_body(event: BaseProxyEvent) -> dict[str, str]:
     return dict(parse_qsl(body_text(event), keep_blank_values=True))
 
 

@@ -53,7 +53,7 @@ def posted_session(form: dict[str, str]) -> tuple[Session, str]:
     """The session of a form post: hidden field, query parameter or Bearer — not a cookie."""
     token = form.get(COOKIE_NAME) or token_from_event(router.current_event.raw_event, cookie=False)
     session = decode_session(token) if token else None
-    if session is None:
+    if session is None or token is None:
         raise NotSignedIn("your session is missing or expired: launch the activity again")
     return session, token
 

@@ -112,13 +112,6 @@ class ReleaseStore:
             for (_, sk), item in items.items()
         }
 
-    def member(self, class_id: str, account_id: str) -> dict | None:
-        return (
-            app_table()
-            .get_item(Key={"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{account_id}"})
-            .get("Item")
-        )
-
     def release(self, release_id: str) -> dict | None:
         return app_table().get_item(Key=_release_key(release_id), ConsistentRead=True).get("Item")
 

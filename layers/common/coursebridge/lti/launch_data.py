@@ -9,21 +9,15 @@ deletion is lazy).
 The launch *deletes* the item with ``attribute_exists`` and ``ReturnValues=ALL_OLD``:
 of two posts of the same state only one gets the item back, so state and nonce are
 single-use even within the id_token's lifetime, in one DynamoDB call.
-
-``DynamoLaunchDataStorage`` is the pylti1p3 ``LaunchDataStorage`` on the same
-table (generic values with TTL) for pylti1p3 features that want one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import ClientError
-from pylti1p3.launch_data_storage.base import LaunchDataStorage
 
 from coursebridge.store.dynamo import app_table, is_conditional_failure
 
@@ -103,28 +97,3 @@ class LoginStateStore:
             .get("Item")
         )
         return item.get("storageTarget") if item else None
-
-
-class DynamoLaunchDataStorage(LaunchDataStorage[Any]):
-    """pylti1p3 launch-data storage: JSON values with a TTL in the app table."""
-
-    def can_set_keys_expiration(self) -> bool:
-        return True
-
-    def _key(self, key: str) -> dict:
-        return {"pk": f"LTIDATA#{self._prepare_key(key)}", "sk": "VALUE"}
-
-    def get_value(self, key: str) -> Any:
-        item = app_table().get_item(Key=self._key(key), ConsistentRead=True).get("Item")
-        if not item or int(item["ttl"]) <= int(time.time()):
-            return None
-        return json.loads(item["value"])
-
-    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
-        expires = int(time.time()) + (exp or 7200)
-        app_table().put_item(
-            Item={**self._key(key), "kind": "lti-data", "value": json.dumps(value), "ttl": expires}
-        )
-
-    def check_value(self, key: str) -> bool:
-        return self.get_value(key) is not None

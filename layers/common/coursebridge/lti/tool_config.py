@@ -1,4 +1,4 @@
-"""Platform registrations for pylti1p3, read from DynamoDB (many issuers, client ids,
+"""Platform registrations, read from DynamoDB (many issuers, client ids,
 deployments), with a short per-container cache.
 
 A warm launch must not pay a DynamoDB read for configuration that changes once a
@@ -12,10 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any
-
-from pylti1p3.deployment import Deployment
-from pylti1p3.registration import Registration
-from pylti1p3.tool_config import ToolConfAbstract
 
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
@@ -82,48 +78,6 @@ def find_registration(issuer: str, client_id: str | None) -> PlatformRegistratio
     if client_id:
         return next((r for r in found if r.client_id == client_id), None)
     return found[0] if len(found) == 1 else None
-
-
-def to_pylti_registration(registration: PlatformRegistration) -> Registration:
-    return (
-        Registration()
-        .set_issuer(registration.issuer)
-        .set_client_id(registration.client_id)
-        .set_auth_login_url(str(registration.auth_login_url))
-        .set_auth_token_url(str(registration.auth_token_url))
-        .set_key_set_url(str(registration.jwks_url))
-    )
-
-
-class DynamoToolConf(ToolConfAbstract):
-    """pylti1p3 tool configuration backed by the platform registrations table."""
-
-    def check_iss_has_one_client(self, iss: str) -> bool:
-        return len(registrations_for(iss)) == 1
-
-    def check_iss_has_many_clients(self, iss: str) -> bool:
-        return len(registrations_for(iss)) > 1
-
-    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
-        found = find_registration(iss, None)
-        return to_pylti_registration(found) if found else None  # type: ignore[return-value]
-
-    def find_registration_by_params(
-        self, iss: str, client_id: str, *args: Any, **kwargs: Any
-    ) -> Registration:
-        found = find_registration(iss, client_id)
-        return to_pylti_registration(found) if found else None  # type: ignore[return-value]
-
-    def find_deployment(self, iss: str, deployment_id: str) -> Any:
-        return self.find_deployment_by_params(iss, deployment_id, None)
-
-    def find_deployment_by_params(
-        self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
-    ) -> Any:
-        found = find_registration(iss, client_id)
-        if found and deployment_id in found.deployment_ids:
-            return Deployment().set_deployment_id(deployment_id)
-        return None
 
 
 _org_registrations = _TtlCache()

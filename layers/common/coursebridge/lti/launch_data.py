@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
 
 LOGIN_LIFETIME_SECONDS = 600  # the person has 10 minutes between login and launch
@@ -46,8 +47,7 @@ class LoginState:
 
     def to_item(self) -> dict:
         item = {
-            "pk": f"LTISTATE#{self.state}",
-            "sk": "LOGIN",
+            **keys.lti_state(self.state),
             "kind": "lti-login",
             "nonce": self.nonce,
             "issuer": self.issuer,
@@ -63,7 +63,7 @@ class LoginState:
     @classmethod
     def from_item(cls, item: dict) -> LoginState:
         return cls(
-            state=item["pk"].removeprefix("LTISTATE#"),
+            state=item["pk"].removeprefix(keys.lti_state("")["pk"]),
             nonce=item["nonce"],
             issuer=item["issuer"],
             client_id=item["clientId"],
@@ -85,7 +85,7 @@ class LoginStateStore:
         """Delete and return the login of ``state``; None if unknown or already used."""
         try:
             old = app_table().delete_item(
-                Key={"pk": f"LTISTATE#{state}", "sk": "LOGIN"},
+                Key=keys.lti_state(state),
                 ConditionExpression="attribute_exists(pk)",
                 ReturnValues="ALL_OLD",
             )
@@ -97,11 +97,7 @@ class LoginStateStore:
 
     def storage_target(self, state: str) -> str | None:
         """The platform storage frame named at login (read only, not consumed)."""
-        item = (
-            app_table()
-            .get_item(Key={"pk": f"LTISTATE#{state}", "sk": "LOGIN"}, ConsistentRead=True)
-            .get("Item")
-        )
+        item = app_table().get_item(Key=keys.lti_state(state), ConsistentRead=True).get("Item")
         return item.get("storageTarget") if item else None
 
 
@@ -112,7 +108,7 @@ class DynamoLaunchDataStorage(LaunchDataStorage[Any]):
         return True
 
     def _key(self, key: str) -> dict:
-        return {"pk": f"LTIDATA#{self._prepare_key(key)}", "sk": "VALUE"}
+        return keys.lti_data(self._prepare_key(key))
 
     def get_value(self, key: str) -> Any:
         item = app_table().get_item(Key=self._key(key), ConsistentRead=True).get("Item")

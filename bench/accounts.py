@@ -22,6 +22,7 @@ from pathlib import Path
 
 from coursebridge.accounts.resolve import resolve_launch_account
 from coursebridge.lti.claims import LaunchClaims
+from coursebridge.store import keys
 from coursebridge.store.dynamo import users_table
 from coursebridge.store.orgs import Org, OrgStore
 from local.environment import Ports
@@ -77,9 +78,7 @@ def _run() -> None:
 
     resolve_launch_account(launch("known"), org)
     known = _median_ms(lambda i: resolve_launch_account(launch("known"), org))
-    get = _median_ms(
-        lambda i: table.get_item(Key={"platform": "ACCOUNT", "userId": "x"}, ConsistentRead=True)
-    )
+    get = _median_ms(lambda i: table.get_item(Key=keys.account("x"), ConsistentRead=True))
     first = _median_ms(
         lambda i: resolve_launch_account(launch(f"new-{i}", email=f"new-{i}@example.edu"), org)
     )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from coursebridge.classes.roster import unit_roster
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
 from coursebridge.store.members import MemberStore
 from local.environment import Ports
@@ -30,8 +31,7 @@ def _seed(class_id: str, unit_id: str, students: int) -> None:
             account = f"acc_{i:05d}"
             batch.put_item(
                 Item={
-                    "pk": f"CLASS#{class_id}",
-                    "sk": f"MEMBER#{account}",
+                    **keys.member(class_id, account),
                     "role": "STUDENT",
                     "name": f"Student {i}",
                     "email": f"s{i}@example.edu",
@@ -40,8 +40,7 @@ def _seed(class_id: str, unit_id: str, students: int) -> None:
             )
             batch.put_item(
                 Item={
-                    "pk": f"UNIT#{unit_id}",
-                    "sk": f"VISIT#{account}",
+                    **keys.visit(unit_id, account),
                     "firstLaunchAt": 1,
                     "lastLaunchAt": 2,
                     "launches": 1,
@@ -50,8 +49,7 @@ def _seed(class_id: str, unit_id: str, students: int) -> None:
             if i % 2 == 0:
                 batch.put_item(
                     Item={
-                        "pk": f"UNIT#{unit_id}",
-                        "sk": f"GRADE#{account}",
+                        **keys.grade(unit_id, account),
                         "score": Decimal(i % 10),
                         "maxScore": Decimal(10),
                         "comment": "",
@@ -64,11 +62,8 @@ def _naive(class_id: str, unit_id: str) -> int:
     table = app_table()
     members = MemberStore().members(class_id)
     for member in members:
-        for kind in ("GRADE", "VISIT"):
-            table.get_item(
-                Key={"pk": f"UNIT#{unit_id}", "sk": f"{kind}#{member.account_id}"},
-                ConsistentRead=True,
-            )
+        for key in (keys.grade, keys.visit):
+            table.get_item(Key=key(unit_id, member.account_id), ConsistentRead=True)
     return len(members)
 
 

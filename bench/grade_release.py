@@ -30,6 +30,7 @@ from coursebridge.lti.ags import SCOPE_LINEITEM, SCOPE_SCORE, AgsClient, Platfor
 from coursebridge.lti.ags_token import AgsPlatform, DynamoTokenStore, TokenProvider
 from coursebridge.sessions import Session, encode_session
 from coursebridge.signing import KmsSigner
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
@@ -66,8 +67,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
     with app_table().batch_writer() as batch:
         batch.put_item(
             Item={
-                "pk": f"UNIT#{unit_id}",
-                "sk": "META",
+                **keys.unit(unit_id),
                 "unitId": unit_id,
                 "classId": CLASS_ID,
                 "orgId": "bench",
@@ -82,13 +82,10 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
                 "agsScope": [SCOPE_LINEITEM, SCOPE_SCORE],
             }
         )
-        batch.put_item(
-            Item={"pk": f"CLASS#{CLASS_ID}", "sk": "META", "classId": CLASS_ID, "orgId": "bench"}
-        )
+        batch.put_item(Item={**keys.klass(CLASS_ID), "classId": CLASS_ID, "orgId": "bench"})
         batch.put_item(
             Item={
-                "pk": f"CLASS#{CLASS_ID}",
-                "sk": f"MEMBER#{TEACHER}",
+                **keys.member(CLASS_ID, TEACHER),
                 "role": "TEACHER",
                 "readOnly": False,
                 "name": "Bench Teacher",
@@ -99,8 +96,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
             account_id = f"acc_{n:05d}"
             batch.put_item(
                 Item={
-                    "pk": f"CLASS#{CLASS_ID}",
-                    "sk": f"MEMBER#{account_id}",
+                    **keys.member(CLASS_ID, account_id),
                     "role": "STUDENT",
                     "sub": f"sub-{n}",
                     "issuer": ISSUER,
@@ -110,8 +106,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
             )
             batch.put_item(
                 Item={
-                    "pk": f"UNIT#{unit_id}",
-                    "sk": f"GRADE#{account_id}",
+                    **keys.grade(unit_id, account_id),
                     "classId": CLASS_ID,
                     "unitId": unit_id,
                     "accountId": account_id,

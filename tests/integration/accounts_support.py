@@ -7,7 +7,7 @@ from typing import Any
 
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.notify.mailer import Email
-from coursebridge.store.accounts import ACCOUNT, EMAIL, Account, AccountStore
+from coursebridge.store.accounts import Account, AccountStore
 from coursebridge.store.audit import AuditStore
 from coursebridge.store.dynamo import users_table
 from coursebridge.store.links import LinkStore
@@ -71,30 +71,44 @@ def make_account(email: str | None, **fields: Any) -> Account:
     return AccountStore().create(Account(email=email, **fields))
 
 
+def users_of_kind(kind: str) -> list[dict]:
+    """Every users-table item of one kind (a Scan: each account, claim and link has a
+    partition of its own, so no query reads "all" of them)."""
+    items: list[dict] = []
+    scan: dict[str, Any] = {
+        "FilterExpression": "#kind = :kind",
+        "ExpressionAttributeNames": {"#kind": "kind"},
+        "ExpressionAttributeValues": {":kind": kind},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = users_table().scan(**scan)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def all_accounts() -> list[Account]:
-    items = users_table().query(
-        KeyConditionExpression="platform = :p",
-        ExpressionAttributeValues={":p": ACCOUNT},
-        ConsistentRead=True,
-    )["Items"]
-    return [Account.from_item(i) for i in items]
+    return [Account.from_item(i) for i in users_of_kind("account")]
 
 
 def links_of(issuer: str = ISSUER) -> list[dict]:
-    return users_table().query(
-        KeyConditionExpression="platform = :p",
-        ExpressionAttributeValues={":p": registration_of(issuer)},
-        ConsistentRead=True,
-    )["Items"]
+    registration = registration_of(issuer)
+    return [i for i in users_of_kind("lms-link") if i["registrationId"] == registration]
 
 
 def email_claims() -> dict[str, str]:
-    items = users_table().query(
-        KeyConditionExpression="platform = :p",
-        ExpressionAttributeValues={":p": EMAIL},
-        ConsistentRead=True,
-    )["Items"]
-    return {i["userId"]: i["accountId"] for i in items}
+    return {i["userId"]: i["accountId"] for i in users_of_kind("email-claim")}
+
+
+def issued_claims(school_id: str) -> dict[str, str]:
+    """issuedID → account of one school's claims."""
+    return {
+        i["userId"]: i["accountId"]
+        for i in users_of_kind("issued-claim")
+        if i["schoolId"] == school_id
+    }
 
 
 def link_target(sub: str, issuer: str = ISSUER) -> str | None:

@@ -15,6 +15,7 @@ from coursebridge.grades.release_store import ReleaseStore
 from coursebridge.lti.ags import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, PlatformGate
 from coursebridge.lti.ags_token import TokenProvider
 from coursebridge.sessions import Session, encode_session
+from coursebridge.store import keys
 from coursebridge.store.classes import ClassRecord, UnitRecord
 from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.gradebook import GradebookStore, GradeWrite
@@ -108,8 +109,7 @@ def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, sco
 def seed_member(account_id: str, role: str, name: str, *, read_only: bool = False) -> None:
     app_table().put_item(
         Item={
-            "pk": f"CLASS#{CLASS_ID}",
-            "sk": f"MEMBER#{account_id}",
+            **keys.member(CLASS_ID, account_id),
             "role": role,
             "readOnly": read_only,
             "sub": f"sub-{account_id}",
@@ -181,9 +181,7 @@ def my_grade(stack, account_id: str) -> dict:
 
 
 def grade_item(account_id: str) -> dict:
-    return app_table().get_item(
-        Key={"pk": f"UNIT#{UNIT_ID}", "sk": f"GRADE#{account_id}"}, ConsistentRead=True
-    )["Item"]
+    return app_table().get_item(Key=keys.grade(UNIT_ID, account_id), ConsistentRead=True)["Item"]
 
 
 def grade_state(account_id: str) -> GradeState:

@@ -7,6 +7,8 @@ import pytest
 from coursebridge.accounts.resolve import resolve_launch_account
 from coursebridge.accounts.verification import Verifications
 from coursebridge.cli import main
+from coursebridge.store import keys
+from coursebridge.store.audit import AuditRecord, AuditStore
 from tests.integration.accounts_support import (
     INSTRUCTOR,
     FakeMailer,
@@ -58,3 +60,19 @@ def test_audit_of_an_org_without_records_and_of_an_unknown_org(stack, capsys):
     )
     code, _, err = run(capsys, "accounts", "audit", "--org", "nope")
     assert code == 1 and "unknown org 'nope'" in err
+
+
+def test_records_spread_over_shards_are_listed_in_time_order_newest_kept(stack):
+    store = AuditStore()
+    records = [
+        AuditRecord(org_id="acme", action="created", account_id=f"acc_{n}", at_ms=1_000 + n)
+        for n in range(60)
+    ]
+    for record in reversed(records):  # written in any order
+        store.record(record)
+    store.record(AuditRecord(org_id="other", action="created", account_id="acc_x"))
+    assert len({keys.audit("acme", 0, r.nonce)["pk"] for r in records}) > 1  # several shards
+    listed = store.list_for_org("acme")
+    assert [r.account_id for r in listed] == [r.account_id for r in records]
+    newest = store.list_for_org("acme", limit=5)
+    assert [r.account_id for r in newest] == [r.account_id for r in records[-5:]]

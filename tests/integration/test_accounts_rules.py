@@ -17,6 +17,7 @@ from coursebridge.accounts.resolve import (
     resolve_launch_account,
 )
 from coursebridge.accounts.verification import Verifications
+from coursebridge.store import keys
 from coursebridge.store.accounts import AccountStore
 from coursebridge.store.dynamo import users_table
 from tests.integration.accounts_support import (
@@ -112,8 +113,8 @@ def known_link_keeps_the_email_when_another_account_holds_it():
 def known_link_to_a_deleted_account_starts_over():
     org = make_org()
     first = resolve(launch("u1"), org)
-    users_table().delete_item(Key={"platform": "ACCOUNT", "userId": first.account.account_id})
-    users_table().delete_item(Key={"platform": "EMAIL", "userId": "ada@example.edu"})
+    users_table().delete_item(Key=keys.account(first.account.account_id))
+    users_table().delete_item(Key=keys.email_claim("ada@example.edu"))
     second = resolve(launch("u1"), org)
     assert second.account.account_id != first.account.account_id
     assert link_target("u1") == second.account.account_id
@@ -137,7 +138,7 @@ def an_lms_never_changes_the_email_of_an_account_shared_with_another_org():
     home, _ = make_org("home"), make_org("other")
     account_id = resolve(launch("u1"), home).account.account_id
     users_table().update_item(  # the person confirmed joining "other" too
-        Key={"platform": "ACCOUNT", "userId": account_id},
+        Key=keys.account(account_id),
         UpdateExpression="ADD orgs :other",
         ExpressionAttributeValues={":other": {"other"}},
     )
@@ -291,9 +292,7 @@ def lms_accounts_have_no_password():
     org = make_org()
     for sub, roles in (("s1", [LEARNER]), ("t1", [INSTRUCTOR])):
         outcome = resolve(launch(sub, roles=roles, email=f"{sub}@example.edu"), org)
-        item = users_table().get_item(
-            Key={"platform": "ACCOUNT", "userId": outcome.account.account_id}
-        )["Item"]
+        item = users_table().get_item(Key=keys.account(outcome.account.account_id))["Item"]
         assert "passwordHash" not in item and not item["mustChangePassword"]
 
 

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from coursebridge.cli import main
+from coursebridge.store import keys
 from coursebridge.store.accounts import Account, AccountStore
 from coursebridge.store.dynamo import app_table, users_table
 from coursebridge.store.orgs import Org, OrgStore
@@ -32,15 +33,13 @@ def _orgs() -> None:
 def _admin_items(org_id: str) -> list[dict]:
     return app_table().query(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :admin)",
-        ExpressionAttributeValues={":pk": f"ORG#{org_id}", ":admin": "ADMIN#"},
+        ExpressionAttributeValues={":pk": keys.org(org_id)["pk"], ":admin": keys.ADMIN},
         ConsistentRead=True,
     )["Items"]
 
 
 def _raw_account(account_id: str) -> dict:
-    return users_table().get_item(
-        Key={"platform": "ACCOUNT", "userId": account_id}, ConsistentRead=True
-    )["Item"]
+    return users_table().get_item(Key=keys.account(account_id), ConsistentRead=True)["Item"]
 
 
 def _invitation_link(stack, to: str) -> str:

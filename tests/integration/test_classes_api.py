@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from coursebridge.grades.release_store import ReleaseStore
 from coursebridge.sessions import encode_session
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, new_id
 from coursebridge.store.gradebook import GradebookStore
 from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
@@ -135,7 +136,7 @@ def test_bad_grades_are_400_with_a_message_and_nothing_written(course, body, mes
     )
     assert response.status_code == 400
     assert message in response.json()["error"]
-    key = {"pk": f"UNIT#{ann.unit_id}", "sk": f"GRADE#{ann.account_id}"}
+    key = keys.grade(ann.unit_id, ann.account_id)
     assert "Item" not in app_table().get_item(Key=key)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from coursebridge import aws
 from coursebridge.imports.password import verify_password
-from coursebridge.store.dynamo import users_table
+from tests.integration.accounts_support import issued_claims, users_of_kind
 from tests.integration.import_support import (
     account_by_email,
     emails_to,
@@ -83,16 +83,11 @@ def test_second_upload_updates_and_counts_unchanged_without_duplicates(stack):
     assert (report["created"], report["updated"], report["unchanged"], report["failed"]) == (
         0, 1, 1, 0,
     )  # fmt: skip
-    accounts = users_table().query(
-        KeyConditionExpression="platform = :p", ExpressionAttributeValues={":p": "ACCOUNT"}
-    )["Items"]
+    accounts = users_of_kind("account")
     assert len(accounts) == 3  # the admin, Jane, Tom: no duplicates
     jane = account_by_email("jane@example.com")
     assert (jane.last_name, jane.is_teacher, jane.issued_ids) == ("Smith", True, {"S1": "1009"})
-    claims = users_table().query(
-        KeyConditionExpression="platform = :p", ExpressionAttributeValues={":p": "ISSUED#S1"}
-    )["Items"]
-    assert {c["userId"] for c in claims} == {"1009", "2002"}  # the old 1001 claim is released
+    assert set(issued_claims("S1")) == {"1009", "2002"}  # the old 1001 claim is released
 
 
 def test_custom_password_is_hashed_and_removed_from_the_object(stack):

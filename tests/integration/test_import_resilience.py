@@ -12,6 +12,7 @@ from coursebridge.imports import run
 from coursebridge.imports.jobs import JobStore
 from coursebridge.store.dynamo import users_table
 from local.runtime import LambdaContext
+from tests.integration.accounts_support import users_of_kind
 from tests.integration.import_support import (
     account_by_email,
     emails_to,
@@ -65,10 +66,7 @@ def user_lines(count: int, start: int = 0) -> list[str]:
 
 
 def count_accounts() -> int:
-    items = users_table().query(
-        KeyConditionExpression="platform = :p", ExpressionAttributeValues={":p": "ACCOUNT"}
-    )["Items"]
-    return len(items)
+    return len(users_of_kind("account"))
 
 
 def test_the_same_object_version_delivered_twice_is_processed_once(stack):

@@ -11,8 +11,10 @@ from coursebridge.imports import run
 from coursebridge.imports.apply import AccountBatches
 from coursebridge.imports.password import hash_password, verify_password
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.accounts import Account, AccountStore
 from coursebridge.store.dynamo import users_table
+from tests.integration.accounts_support import email_claims, issued_claims
 from tests.integration.import_support import (
     account_by_email,
     emails_to,
@@ -29,21 +31,15 @@ pytestmark = pytest.mark.integration
 FOREIGN = "Email belongs to an account of another organization"
 
 
-def raw_item(partition: str, key: str) -> dict | None:
-    """The item as DynamoDB stores it (wire format): every attribute, every byte."""
+def raw_account(account_id: str) -> dict | None:
+    """The account as DynamoDB stores it (wire format): every attribute, every byte."""
     client = aws.client("dynamodb")
+    key = keys.account(account_id)
     return client.get_item(
         TableName=get_settings().users_table,
-        Key={"platform": {"S": partition}, "userId": {"S": key}},
+        Key={name: {"S": value} for name, value in key.items()},
         ConsistentRead=True,
     ).get("Item")
-
-
-def claims(partition: str) -> dict[str, str]:
-    items = users_table().query(
-        KeyConditionExpression="platform = :p", ExpressionAttributeValues={":p": partition}
-    )["Items"]
-    return {item["userId"]: item["accountId"] for item in items}
 
 
 @pytest.fixture
@@ -69,9 +65,9 @@ def two_orgs(stack):
 
 def snapshot(account_ids) -> dict:
     return {
-        "accounts": {a: raw_item("ACCOUNT", a) for a in account_ids},
-        "issued": {school: claims(f"ISSUED#{school}") for school in ("A1", "A2", "B1")},
-        "emails": claims("EMAIL"),
+        "accounts": {a: raw_account(a) for a in account_ids},
+        "issued": {school: issued_claims(school) for school in ("A1", "A2", "B1")},
+        "emails": email_claims(),
     }
 
 
@@ -185,7 +181,7 @@ def test_an_account_that_joins_another_org_between_look_up_and_write_is_not_upda
     def lookup_then_join(batches, valid_rows):
         found = real_lookup(batches, valid_rows)
         users_table().update_item(  # org B links Mia; updatedAt left as the look-up saw it
-            Key={"platform": "ACCOUNT", "userId": two_orgs["mine"]},
+            Key=keys.account(two_orgs["mine"]),
             UpdateExpression="ADD orgs :b",
             ExpressionAttributeValues={":b": {"orgB"}},
         )
@@ -196,4 +192,4 @@ def test_an_account_that_joins_another_org_between_look_up_and_write_is_not_upda
     assert job.counts["failed"] == 1 and job.counts["updated"] == 0
     mia = account_by_email("mia@a.edu")
     assert (mia.last_name, mia.issued_ids, mia.orgs) == ("Old", {"A1": "MIA-1"}, {"orgA", "orgB"})
-    assert claims("ISSUED#A1").get("X") is None
+    assert issued_claims("A1").get("X") is None

@@ -13,6 +13,7 @@ import requests
 from coursebridge import aws
 from coursebridge.keyring import active_signing_key_id
 from coursebridge.signing import KmsSigner
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
 from local.sqs_poller import SqsPoller
 
@@ -64,7 +65,7 @@ def test_upload_reaches_the_import_handler_through_s3_sqs_and_the_poller(stack):
     def job_recorded() -> bool:
         items = app_table().query(
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": f"IMPORT#{bucket}/{key}"},
+            ExpressionAttributeValues={":pk": keys.import_jobs_of(bucket, key)},
         )["Items"]
         return any(item["sk"].removeprefix("VERSION#") in versions for item in items)
 

@@ -15,8 +15,8 @@ import pytest
 
 from coursebridge.lti.claims import CLAIM
 from coursebridge.sessions import COOKIE_NAME
-from coursebridge.store.dynamo import users_table
 from local.demo_lms import PlatformKeys
+from tests.integration.accounts_support import users_of_kind
 from tests.lti_support import LogCapture, Login, ToolClient
 
 pytestmark = pytest.mark.integration
@@ -173,10 +173,7 @@ MATRIX: list[tuple[str, Case, str]] = [
 
 
 def _accounts() -> int:
-    items = users_table().scan(
-        FilterExpression="platform = :a", ExpressionAttributeValues={":a": "ACCOUNT"}
-    )["Items"]
-    return len(items)
+    return len(users_of_kind("account"))
 
 
 @pytest.mark.parametrize(

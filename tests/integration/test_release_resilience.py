@@ -18,6 +18,7 @@ from coursebridge.grades.release import (
 )
 from coursebridge.lti.ags import RetryPolicy
 from coursebridge.lti.ags_token import TokenProvider
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
 from local.demo_lms.ags import Faults
 from local.mail import sent_emails
@@ -172,9 +173,7 @@ def test_a_chain_of_continuations_is_bounded_and_then_reports_what_is_left(stack
 
 
 def test_a_unit_without_ags_releases_in_the_tool_and_reports_why_nothing_was_sent(stack, lms):
-    app_table().update_item(
-        Key={"pk": f"UNIT#{UNIT_ID}", "sk": "META"}, UpdateExpression="REMOVE lineitem, lineitems"
-    )
+    app_table().update_item(Key=keys.unit(UNIT_ID), UpdateExpression="REMOVE lineitem, lineitems")
     students = seed_students(1)
     grade(students.ids[0], 5)
     release_id = _release(stack)

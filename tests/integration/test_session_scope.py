@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from coursebridge.sessions import decode_session, encode_session
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, users_table
 from coursebridge.store.orgs import Org, OrgStore
 from tests.classroom import (
@@ -141,7 +142,7 @@ def test_the_mentor_scope_follows_the_latest_launch_into_the_class(mentored):
 def _class_students(class_id: str) -> list[dict]:
     items = app_table().query(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
-        ExpressionAttributeValues={":pk": f"CLASS#{class_id}", ":m": "MEMBER#"},
+        ExpressionAttributeValues={":pk": keys.class_partition(class_id), ":m": keys.MEMBER},
     )["Items"]
     return [
         {"id": i["sk"].removeprefix("MEMBER#"), "name": i["name"]}
@@ -158,9 +159,7 @@ def test_a_mentor_launch_from_the_lms_stores_its_scope_and_confirmation_on_the_m
     token = parse_qs(urlsplit(response.headers["location"]).query)["cb_session"][0]
     session = decode_session(token)
     assert session is not None and session.class_id and session.unit_id
-    item = app_table().get_item(
-        Key={"pk": f"CLASS#{session.class_id}", "sk": f"MEMBER#{session.account_id}"}
-    )["Item"]
+    item = app_table().get_item(Key=keys.member(session.class_id, session.account_id))["Item"]
     assert item["readOnly"] is True and item["menteeSubs"] == ["demo-student"]
     assert item["confirmedAt"] == item["updatedAt"]
     http = Client(tool.tool_url)
@@ -349,7 +348,7 @@ def _org_of(launched: Launched) -> Org:
 def _age_membership(launched: Launched, days: float) -> None:
     """As if the last launch that confirmed the membership was ``days`` ago."""
     app_table().update_item(
-        Key={"pk": f"CLASS#{launched.class_id}", "sk": f"MEMBER#{launched.account_id}"},
+        Key=keys.member(launched.class_id, launched.account_id),
         UpdateExpression="SET confirmedAt = :at, updatedAt = :at",
         ExpressionAttributeValues={":at": int(time.time() - days * 86_400)},
     )

@@ -22,6 +22,7 @@ import requests
 from coursebridge.cli import main
 from coursebridge.lti.tool_config import forget_cached_config
 from coursebridge.sessions import Session, decode_session
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, users_table
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
@@ -92,20 +93,19 @@ def hostile_launch(world_tool: ToolClient, hostile_lms: DemoLms, person: str) ->
 
 def _all_items() -> dict[tuple, dict]:
     items: dict[tuple, dict] = {}
-    for table, keys in ((users_table(), ("platform", "userId")), (app_table(), ("pk", "sk"))):
+    for table, names in ((users_table(), ("platform", "userId")), (app_table(), ("pk", "sk"))):
         scan = {"ConsistentRead": True}
         while True:
             page = table.scan(**scan)
             for item in page["Items"]:
-                items[(table.name, *(item[k] for k in keys))] = item
+                items[(table.name, *(item[k] for k in names))] = item
             if "LastEvaluatedKey" not in page:
                 break
             scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return items
 
 
-def _is_claim(partition: str) -> bool:
-    return partition == "EMAIL" or partition.startswith("ISSUED#")
+CLAIMS = ("email-claim", "issued-claim")
 
 
 def victim_state(world: World) -> dict[tuple, dict]:
@@ -113,21 +113,20 @@ def victim_state(world: World) -> dict[tuple, dict]:
     victim_accounts = {launch.session.account_id for launch in world.victim.values()}
     victim_registration = world.victim["teacher"].session.registration_id
     owned = {
-        f"CLASS#{world.victim_class}",
-        f"UNIT#{world.victim_unit}",
-        f"RELEASE#{world.release_id}",
-        "AUDIT#demo",
-        "ORG#demo",
+        keys.class_partition(world.victim_class),
+        keys.unit_partition(world.victim_unit),
+        keys.release(world.release_id)["pk"],
+        *keys.audit_partitions("demo"),
+        keys.org("demo")["pk"],
     }
     kept = {}
     for key, item in _all_items().items():
         partition = str(key[1])
         mine = (
             partition in owned
-            or partition == victim_registration
-            or victim_registration in partition  # course and activity maps
-            or (partition == "ACCOUNT" and key[2] in victim_accounts)
-            or (_is_claim(partition) and item.get("accountId") in victim_accounts)
+            or victim_registration in partition  # LMS links, course and activity maps
+            or (item.get("kind") == "account" and key[2] in victim_accounts)
+            or (item.get("kind") in CLAIMS and item.get("accountId") in victim_accounts)
         )
         if mine:
             kept[key] = item

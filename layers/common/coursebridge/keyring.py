@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from coursebridge import aws
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, now_epoch
 
-KEYRING_KEY = {"pk": "KEYRING", "sk": "SIGNING"}
+KEYRING_KEY = keys.KEYRING
 
 
 def active_signing_key_id() -> str:

@@ -20,18 +20,16 @@ import hmac
 import json
 import threading
 import time
-from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from coursebridge import aws
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import new_id
+from coursebridge.store.members import Role as Role  # a session acts in a membership's role
 
 COOKIE_NAME = "cb_session"
 DEFAULT_LIFETIME_SECONDS = 8 * 3600
-
-Role = Literal["TEACHER", "STUDENT"]
 
 
 class Session(BaseModel):

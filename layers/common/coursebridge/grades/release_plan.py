@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from coursebridge.lti.ags import Score, utc_from_epoch
-from coursebridge.store.gradebook import released_grade
+from coursebridge.store.classes import UnitRecord
+from coursebridge.store.gradebook import GradeRecord
 
 
 class ReleaseError(Exception):
@@ -58,22 +59,27 @@ class UnitInfo:
     ags_scope: frozenset[str] = frozenset()
 
     @classmethod
-    def from_item(cls, unit_id: str, item: dict) -> UnitInfo:
+    def of(cls, unit: UnitRecord) -> UnitInfo:
+        """The release's view of the unit item (store/classes.py models it)."""
         return cls(
-            unit_id=unit_id,
-            class_id=str(item.get("classId", "")),
-            org_id=str(item.get("orgId", "")),
-            title=str(item.get("title") or unit_id),
-            issuer=str(item.get("issuer", "")),
-            client_id=str(item.get("clientId", "")),
-            registration_id=str(item.get("registrationId", "")),
-            resource_link_id=str(item.get("resourceLinkId", "")),
-            max_score=_decimal(item.get("maxScore")),
-            lineitem=item.get("lineitem") or None,
-            lineitems=item.get("lineitems") or None,
-            release_lineitem=item.get("releaseLineitem") or None,
-            ags_scope=frozenset(item.get("agsScope") or ()),
+            unit_id=unit.unit_id,
+            class_id=unit.class_id,
+            org_id=unit.org_id,
+            title=unit.title or unit.unit_id,
+            issuer=unit.issuer or "",
+            client_id=unit.client_id or "",
+            registration_id=unit.registration_id or "",
+            resource_link_id=unit.resource_link_id or "",
+            max_score=_decimal(unit.max_score),
+            lineitem=unit.lineitem or None,
+            lineitems=unit.lineitems or None,
+            release_lineitem=unit.release_lineitem or None,
+            ags_scope=frozenset(unit.ags_scope),
         )
+
+    @classmethod
+    def from_item(cls, unit_id: str, item: dict) -> UnitInfo:
+        return cls.of(UnitRecord.from_item({"unitId": unit_id, "classId": "", "orgId": "", **item}))
 
     @property
     def has_ags(self) -> bool:
@@ -102,29 +108,33 @@ class GradeState:
     last_error: dict | None = None
 
     @classmethod
+    def of(cls, grade: GradeRecord) -> GradeState:
+        """The release's view of a grade item (store/gradebook.py models it)."""
+        return cls(
+            account_id=grade.account_id,
+            sub=grade.sub,
+            issuer=grade.issuer,
+            registration_id=grade.registration_id,
+            score=grade.score,
+            max_score=grade.max_score,
+            comment=grade.comment,
+            version=grade.version,
+            graded_at=int(grade.graded_at or 0),
+            released=grade.released,
+            released_version=grade.released_version or 0,
+            released_score=grade.released_score,
+            released_max_score=grade.released_max_score,
+            released_comment=grade.released_comment or "",
+            released_graded_at=grade.released_graded_at or 0,
+            sent_version=grade.sent_version,
+            sent_release=grade.sent_release,
+            last_error=grade.last_error,
+        )
+
+    @classmethod
     def from_item(cls, item: dict, release_epoch: int) -> GradeState:
         """A grade item read under the unit's ``release_epoch`` (see store/gradebook.py)."""
-        released = released_grade(item, release_epoch)
-        return cls(
-            account_id=str(item.get("accountId") or item["sk"].removeprefix("GRADE#")),
-            sub=item.get("sub") or None,
-            issuer=item.get("issuer") or None,
-            registration_id=item.get("registrationId") or None,
-            score=_decimal(item.get("score")),
-            max_score=_decimal(item.get("maxScore")),
-            comment=str(item.get("comment") or ""),
-            version=int(item.get("version") or 0),
-            graded_at=int(item.get("gradedAt") or 0),
-            released=released is not None,
-            released_version=released.version if released else 0,
-            released_score=_decimal(released.score) if released else None,
-            released_max_score=_decimal(released.max_score) if released else None,
-            released_comment=released.comment if released else "",
-            released_graded_at=released.graded_at if released else 0,
-            sent_version=int(item.get("sentVersion") or 0),
-            sent_release=item.get("sentRelease") or None,
-            last_error=item.get("lastError") or None,
-        )
+        return cls.of(GradeRecord.from_item(item, release_epoch))
 
     @property
     def needs_send(self) -> bool:

@@ -22,10 +22,10 @@ from botocore.exceptions import ClientError
 
 from coursebridge.grades.release_plan import GradeState, ReleaseCounts, ReleaseError, UnitInfo
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import (
     app_table,
     batch_get,
-    cancellation_codes,
     dynamodb_client,
     is_conditional_failure,
     now_epoch,
@@ -37,6 +37,7 @@ from coursebridge.store.gradebook import (
     release_epoch_of,
     unit_grade_items,
 )
+from coursebridge.store.transactions import cancellation
 
 # Small transactions, several in flight: measured fastest on DynamoDB Local, and a
 # cancelled (conflicting) transaction retries less work.
@@ -64,15 +65,11 @@ def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
         for attempt in range(8):
             if not pending:
                 return
+            batch = [{"Update": {"TableName": table, **actions[i]}} for i in pending]
             try:
-                dynamodb_client().transact_write_items(
-                    TransactItems=[{"Update": {"TableName": table, **actions[i]}} for i in pending]
-                )
+                dynamodb_client().transact_write_items(TransactItems=batch)
             except ClientError as error:
-                codes = cancellation_codes(error)
-                refused = {
-                    pending[n] for n, code in enumerate(codes) if code == "ConditionalCheckFailed"
-                }
+                refused = {pending[n] for n in cancellation(error, batch).refused}
                 if not refused:  # conflicting transaction or throttling: try again
                     time.sleep(0.02 * 2**attempt)
                 pending = [i for i in pending if i not in refused]
@@ -87,14 +84,13 @@ def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
     return applied
 
 
-def _release_key(release_id: str) -> dict[str, str]:
-    return {"pk": f"RELEASE#{release_id}", "sk": "META"}
+_release_key = keys.release
 
 
 class ReleaseStore:
     # ------------------------------------------------------------ reads
     def unit(self, unit_id: str) -> UnitInfo | None:
-        item = app_table().get_item(Key={"pk": f"UNIT#{unit_id}", "sk": "META"}).get("Item")
+        item = app_table().get_item(Key=keys.unit(unit_id)).get("Item")
         return UnitInfo.from_item(unit_id, item) if item else None
 
     def grades(self, unit_id: str) -> list[GradeState]:
@@ -103,13 +99,13 @@ class ReleaseStore:
 
     def member_names(self, class_id: str, account_ids: list[str]) -> dict[str, str]:
         """Display names of these members (BatchGetItem, 100 keys a call)."""
-        keys = [{"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{a}"} for a in account_ids]
+        wanted = [keys.member(class_id, a) for a in account_ids]
         items = batch_get(
-            get_settings().app_table, keys, projection="pk, sk, #n, email", names={"#n": "name"}
+            get_settings().app_table, wanted, projection="pk, sk, #n, email", names={"#n": "name"}
         )
         return {
-            sk.removeprefix("MEMBER#"): item.get("name") or item.get("email") or ""
-            for (_, sk), item in items.items()
+            keys.member_ids(item)[1]: item.get("name") or item.get("email") or ""
+            for item in items.values()
         }
 
     def release(self, release_id: str) -> dict | None:
@@ -144,7 +140,7 @@ class ReleaseStore:
                 "errors": [],
                 "createdAt": now,
                 "releaseEpoch": epoch + 1,
-                "gsi1pk": f"UNIT#{unit.unit_id}#RELEASES",
+                "gsi1pk": keys.releases_of_unit(unit.unit_id),
                 "gsi1sk": f"{now:012d}#{release_id}",
             }
             if requested_by_email:
@@ -181,7 +177,7 @@ class ReleaseStore:
                     ]
                 )
             except ClientError as error:
-                cancellation_codes(error)  # anything but a cancelled transaction is raised
+                cancellation(error, [])  # anything but a cancelled transaction is raised
                 time.sleep(0.02 * 2**attempt)  # a grade save or another release won the race
                 continue
             return epoch + 1
@@ -272,7 +268,7 @@ class ReleaseStore:
         """Store the line item found or created for the unit; the first one stored wins."""
         try:
             app_table().update_item(
-                Key={"pk": f"UNIT#{unit_id}", "sk": "META"},
+                Key=keys.unit(unit_id),
                 UpdateExpression="SET releaseLineitem = :url",
                 ConditionExpression=(
                     "attribute_exists(pk) AND attribute_not_exists(releaseLineitem)"
@@ -291,7 +287,7 @@ class ReleaseStore:
         now = now_epoch()
         try:
             app_table().update_item(
-                Key={"pk": f"UNIT#{unit_id}", "sk": "META"},
+                Key=keys.unit(unit_id),
                 UpdateExpression="SET releaseLineitemLease = :until",
                 ConditionExpression=(
                     "attribute_exists(pk) AND (attribute_not_exists(releaseLineitemLease) "

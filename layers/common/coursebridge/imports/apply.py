@@ -39,8 +39,11 @@ from coursebridge.imports.plan import (
 )
 from coursebridge.imports.validate import UserRow
 from coursebridge.settings import get_settings
-from coursebridge.store.accounts import ACCOUNT, EMAIL, Account, issued_partition
+from coursebridge.store import claims, keys
+from coursebridge.store.accounts import Account
 from coursebridge.store.dynamo import now_epoch
+from coursebridge.store.errors import EmailAlreadyClaimed, IssuedIdAlreadyClaimed
+from coursebridge.store.transactions import Cancellation
 
 MAX_GET_KEYS = 100
 MAX_ACTIONS = 100
@@ -123,21 +126,19 @@ class AccountBatches:
 
     def lookup(self, rows: Iterable[UserRow]) -> Lookups:
         rows = list(rows)
-        keys = [{"platform": EMAIL, "userId": row.email} for row in rows]
-        keys += [
-            {"platform": issued_partition(row.school_id), "userId": row.issued_id} for row in rows
-        ]
+        claim_keys = [keys.email_claim(row.email) for row in rows]
+        claim_keys += [keys.issued_claim(row.school_id, row.issued_id) for row in rows]
         email_holders: dict[str, str] = {}
         issued: dict[tuple[str, str], str] = {}
-        for item in self._batch_get(keys):
-            if item["platform"] == EMAIL:
-                email_holders[item["userId"]] = item["accountId"]
+        for item in self._batch_get(claim_keys):
+            kind, value = keys.claim_of(item) or ("", "")
+            if kind == "email":
+                email_holders[value] = item["accountId"]
             else:
-                school = item["platform"].removeprefix("ISSUED#")
-                issued[(school, item["userId"])] = item["accountId"]
+                issued[(kind.removeprefix("issued:"), value)] = item["accountId"]
         accounts: dict[str, Existing] = {}
         if email_holders:
-            account_keys = [{"platform": ACCOUNT, "userId": a} for a in email_holders.values()]
+            account_keys = [keys.account(a) for a in email_holders.values()]
             by_id = {item["userId"]: item for item in self._batch_get(account_keys)}
             for email, account_id in email_holders.items():
                 item = by_id.get(account_id)
@@ -162,24 +163,14 @@ class AccountBatches:
             createdAt=now,
             updatedAt=now,
         )
-        account_id = plan.account.account_id
-        school, issued = plan.row.school_id, plan.row.issued_id
+        row = plan.row
+        account = {"TableName": self.table, "Item": item, "ConditionExpression": claims.FREE}
         return [
-            self._put(item),
-            self._put({"platform": EMAIL, "userId": plan.row.email, "kind": "email-claim",
-                       "accountId": account_id}),
-            self._put({"platform": issued_partition(school), "userId": issued,
-                       "kind": "issued-claim", "accountId": account_id}),
-        ]  # fmt: skip
-
-    def _put(self, item: dict) -> dict:
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(userId)",
-            }
-        }
+            {"Put": account},
+            *claims.claim_actions(
+                self.table, plan.account.account_id, row.email, {row.school_id: row.issued_id}
+            ),
+        ]
 
     def _update_actions(self, plan: Update, now: int, stamp: dict) -> list[dict]:
         account = plan.before.account
@@ -210,7 +201,7 @@ class AccountBatches:
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": {"platform": ACCOUNT, "userId": account.account_id},
+                    "Key": keys.account(account.account_id),
                     "UpdateExpression": "SET " + ", ".join(sets) + " ADD schools :school",
                     # the plan's authority rule, checked again at write time: still the
                     # account it looked at, and still this organization's alone
@@ -221,35 +212,11 @@ class AccountBatches:
             }
         ]
         if account.issued_ids.get(row.school_id) != row.issued_id:
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": {
-                            "platform": issued_partition(row.school_id),
-                            "userId": row.issued_id,
-                            "kind": "issued-claim",
-                            "accountId": account.account_id,
-                        },
-                        "ConditionExpression": "attribute_not_exists(userId) OR accountId = :me",
-                        "ExpressionAttributeValues": {":me": account.account_id},
-                    }
-                }
-            )
+            claim = claims.issued_claim_item(row.school_id, row.issued_id, account.account_id)
+            actions.append(claims.put_claim(self.table, claim, or_mine=True))
         if plan.old_issued_id:
-            actions.append(
-                {
-                    "Delete": {
-                        "TableName": self.table,
-                        "Key": {
-                            "platform": issued_partition(row.school_id),
-                            "userId": plan.old_issued_id,
-                        },
-                        "ConditionExpression": "attribute_not_exists(userId) OR accountId = :me",
-                        "ExpressionAttributeValues": {":me": account.account_id},
-                    }
-                }
-            )
+            old = keys.issued_claim(row.school_id, plan.old_issued_id)
+            actions.append(claims.release_claim(self.table, old, account.account_id, or_gone=True))
         return actions
 
     def apply(self, plans: Sequence[Plan]) -> dict[int, RowFailure]:
@@ -341,18 +308,12 @@ class AccountBatches:
     def _failure(
         self, plan: Create | Update, actions: list[dict], reasons: list[dict]
     ) -> RowFailure:
-        message = ACCOUNT_CHANGED
-        field = ""
-        for action, reason in zip(actions, reasons, strict=False):
-            if reason.get("Code") != "ConditionalCheckFailed":
-                continue
-            body = next(iter(action.values()))
-            partition = (body.get("Item") or body.get("Key") or {}).get("platform", "")
-            if partition == EMAIL:
-                message, field = EMAIL_TAKEN, "email"
-            elif partition.startswith("ISSUED#"):
-                message, field = ISSUED_TAKEN, "issuedID"
-            break
+        refused = Cancellation(actions, [str(r.get("Code") or "None") for r in reasons]).errors()
+        message, field = ACCOUNT_CHANGED, ""
+        if refused and isinstance(refused[0], EmailAlreadyClaimed):
+            message, field = EMAIL_TAKEN, "email"
+        elif refused and isinstance(refused[0], IssuedIdAlreadyClaimed):
+            message, field = ISSUED_TAKEN, "issuedID"
         row = plan.row
         return RowFailure(row.row, row.cells, [RowError(row.row, field, message)])
 

@@ -19,7 +19,9 @@ from botocore.exceptions import ClientError
 
 from coursebridge.imports.errors import RowError, RowFailure
 from coursebridge.imports.options import Upload
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
+from coursebridge.store.queries import query_pages
 
 ROW_TTL_SECONDS = 90 * 24 * 3600
 COUNTERS = ("created", "updated", "unchanged", "failed")
@@ -57,12 +59,11 @@ class Job:
 
     @property
     def key(self) -> dict:
-        return {"pk": f"IMPORT#{self.upload.bucket}/{self.upload.key}",
-                "sk": f"VERSION#{self.upload.version}"}  # fmt: skip
+        return keys.import_job(self.upload.bucket, self.upload.key, self.upload.version)
 
     @property
     def rows_pk(self) -> str:
-        return f"IMPORTROW#{self.upload.job_id}"
+        return keys.import_rows(self.upload.job_id)
 
     def to_item(self) -> dict[str, Any]:
         item = {
@@ -196,8 +197,9 @@ class JobStore:
             for finding in findings:
                 batch.put_item(
                     Item={
-                        "pk": job.rows_pk,
-                        "sk": f"DUP#{_pad(finding.row)}#{finding.field}",
+                        **keys.import_duplicate(
+                            job.upload.job_id, _pad(finding.row), finding.field
+                        ),
                         "row": finding.row,
                         "field": finding.field,
                         "message": finding.message,
@@ -226,8 +228,7 @@ class JobStore:
             for failure in failures:
                 batch.put_item(
                     Item={
-                        "pk": job.rows_pk,
-                        "sk": f"ERR#{_pad(failure.row)}",
+                        **keys.import_failure(job.upload.job_id, _pad(failure.row)),
                         "row": failure.row,
                         "cells": failure.cells,
                         "errors": [e.as_dict() for e in failure.errors],
@@ -249,13 +250,7 @@ class JobStore:
         yield from self._query(kwargs, convert)
 
     def _query(self, kwargs: dict, convert: Callable[[dict], Any]) -> Iterator:
-        while True:
-            response = self.table.query(**kwargs)
-            for item in response["Items"]:
-                yield convert(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        yield from (convert(item) for item in query_pages(self.table, **kwargs))
 
 
 def names_keys(names: dict[str, str]) -> list[str]:

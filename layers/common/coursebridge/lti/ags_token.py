@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 
 from coursebridge import aws
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -76,7 +77,7 @@ def _cache_pk(platform: AgsPlatform) -> str:
     digest = hashlib.sha256(
         f"{platform.registration_id}\n{platform.issuer}\n{platform.client_id}".encode()
     ).hexdigest()
-    return f"AGSTOKEN#{digest[:40]}"
+    return digest[:40]
 
 
 class DynamoTokenStore:
@@ -109,7 +110,7 @@ class DynamoTokenStore:
     def load(self, platform: AgsPlatform) -> AccessToken | None:
         item = (
             app_table()
-            .get_item(Key={"pk": _cache_pk(platform), "sk": "TOKEN"}, ConsistentRead=True)
+            .get_item(Key=keys.ags_token(_cache_pk(platform)), ConsistentRead=True)
             .get("Item")
         )
         if not item or float(item["expiresAt"]) <= time.time():
@@ -133,8 +134,7 @@ class DynamoTokenStore:
         )["CiphertextBlob"]
         app_table().put_item(
             Item={
-                "pk": _cache_pk(platform),
-                "sk": "TOKEN",
+                **keys.ags_token(_cache_pk(platform)),
                 "kind": "agsToken",
                 "issuer": platform.issuer,
                 "clientId": platform.client_id,
@@ -151,8 +151,7 @@ class DynamoTokenStore:
         try:
             app_table().put_item(
                 Item={
-                    "pk": _cache_pk(platform),
-                    "sk": "LEASE",
+                    **keys.ags_token_lease(_cache_pk(platform)),
                     "leaseUntil": now + seconds,
                     "ttl": now + seconds + 60,
                 },
@@ -167,7 +166,7 @@ class DynamoTokenStore:
 
     def end_lease(self, platform: AgsPlatform) -> None:
         app_table().update_item(
-            Key={"pk": _cache_pk(platform), "sk": "LEASE"},
+            Key=keys.ags_token_lease(_cache_pk(platform)),
             UpdateExpression="SET leaseUntil = :zero",
             ExpressionAttributeValues={":zero": 0},
         )

@@ -11,6 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from coursebridge.store.deep_links import DeepLinkingSettings
+
+__all__ = ["AgsEndpoint", "DeepLinkingSettings", "LaunchClaims", "MessageType"]
+
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DL_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
@@ -24,17 +28,6 @@ class AgsEndpoint(BaseModel):
     scope: list[str] = Field(default_factory=list)
     lineitems: str | None = None  # line items container URL of the context
     lineitem: str | None = None  # the line item of this resource link, when the LMS made one
-
-
-class DeepLinkingSettings(BaseModel):
-    deep_link_return_url: str
-    accept_types: list[str] = Field(default_factory=list)
-    accept_presentation_document_targets: list[str] = Field(default_factory=list)
-    accept_multiple: bool = False
-    auto_create: bool = False
-    title: str | None = None
-    text: str | None = None
-    data: str | None = None
 
 
 class LaunchClaims(BaseModel):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
 
 LOGIN_LIFETIME_SECONDS = 600  # the person has 10 minutes between login and launch
@@ -40,8 +41,7 @@ class LoginState:
 
     def to_item(self) -> dict:
         item = {
-            "pk": f"LTISTATE#{self.state}",
-            "sk": "LOGIN",
+            **keys.lti_state(self.state),
             "kind": "lti-login",
             "nonce": self.nonce,
             "issuer": self.issuer,
@@ -57,7 +57,7 @@ class LoginState:
     @classmethod
     def from_item(cls, item: dict) -> LoginState:
         return cls(
-            state=item["pk"].removeprefix("LTISTATE#"),
+            state=item["pk"].removeprefix(keys.lti_state("")["pk"]),
             nonce=item["nonce"],
             issuer=item["issuer"],
             client_id=item["clientId"],
@@ -79,7 +79,7 @@ class LoginStateStore:
         """Delete and return the login of ``state``; None if unknown or already used."""
         try:
             old = app_table().delete_item(
-                Key={"pk": f"LTISTATE#{state}", "sk": "LOGIN"},
+                Key=keys.lti_state(state),
                 ConditionExpression="attribute_exists(pk)",
                 ReturnValues="ALL_OLD",
             )
@@ -91,9 +91,5 @@ class LoginStateStore:
 
     def storage_target(self, state: str) -> str | None:
         """The platform storage frame named at login (read only, not consumed)."""
-        item = (
-            app_table()
-            .get_item(Key={"pk": f"LTISTATE#{state}", "sk": "LOGIN"}, ConsistentRead=True)
-            .get("Item")
-        )
+        item = app_table().get_item(Key=keys.lti_state(state), ConsistentRead=True).get("Item")
         return item.get("storageTarget") if item else None

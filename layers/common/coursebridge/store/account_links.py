@@ -10,14 +10,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from coursebridge.settings import get_settings
-from coursebridge.store.accounts import ACCOUNT, EMAIL, Account, AccountStore
+from coursebridge.store import claims, keys
+from coursebridge.store.accounts import Account, AccountStore
 from coursebridge.store.audit import AuditRecord
 from coursebridge.store.dynamo import now_epoch
 from coursebridge.store.links import LmsLink
+from coursebridge.store.queries import Update
 from coursebridge.store.transactions import transact
 
 
@@ -54,97 +55,52 @@ class AccountChanges:
         return replace(self, new_email=None, old_email=None)
 
 
-@dataclass
-class _Update:
-    sets: list[str] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=lambda: ["attribute_exists(userId)"])
-    names: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def set(self, attribute: str, value: Any) -> None:
-        self.names[f"#{attribute}"] = attribute
-        self.values[f":{attribute}"] = value
-        self.sets.append(f"#{attribute} = :{attribute}")
-
-
 def _account_update(
     account_id: str, changes: AccountChanges, now: int, only_unlinked_csv: bool = False
 ) -> dict:
-    update = _Update()
-    for attribute, value in (
-        ("firstName", changes.first_name),
-        ("lastName", changes.last_name),
-        ("displayName", changes.display_name),
-        ("studentId", changes.student_id),
-    ):
-        if value is not None:
-            update.set(attribute, value)
+    update = Update().when("attribute_exists(userId)")
+    update.set_all(
+        {
+            "firstName": changes.first_name,
+            "lastName": changes.last_name,
+            "displayName": changes.display_name,
+            "studentId": changes.student_id,
+        }
+    )
     if changes.make_teacher:
         update.set("isTeacher", True)
     if changes.new_email:
         update.set("email", changes.new_email)
         if changes.old_email:
-            update.values[":oldEmail"] = changes.old_email
-            update.conditions.append("#email = :oldEmail")
+            update.when("#email = :oldEmail", oldEmail=changes.old_email)
         else:
-            update.conditions.append("attribute_not_exists(#email)")
+            update.when("attribute_not_exists(#email)")
     if changes.mark_linked:
-        update.names["#linkedAt"] = "linkedAt"
-        update.sets.append("#linkedAt = if_not_exists(#linkedAt, :now)")
+        update.set("linkedAt", now, if_absent=True)
     if only_unlinked_csv:
-        update.names.update({"#source": "source", "#linkedAt": "linkedAt"})
-        update.values[":csv"] = "csv"
-        update.conditions.append("#source = :csv AND attribute_not_exists(#linkedAt)")
-    update.names["#updatedAt"] = "updatedAt"
-    update.values[":now"] = now
-    update.sets.append("#updatedAt = :now")
-    expression = "SET " + ", ".join(update.sets)
+        update.when(
+            "#source = :csv AND attribute_not_exists(#linkedAt)", ("source", "linkedAt"), csv="csv"
+        )
+    update.set("updatedAt", now)
     if changes.join_org:
-        update.names["#orgs"] = "orgs"
-        update.values[":org"] = {changes.join_org}
-        expression += " ADD #orgs :org"
+        update.add("orgs", {changes.join_org})
     return {
         "Update": {
             "TableName": get_settings().users_table,
-            "Key": {"platform": ACCOUNT, "userId": account_id},
-            "UpdateExpression": expression,
-            "ConditionExpression": " AND ".join(update.conditions),
-            "ExpressionAttributeNames": update.names,
-            "ExpressionAttributeValues": update.values,
+            **update.request(keys.account(account_id)),
         }
     }
 
 
 def _email_move(account_id: str, changes: AccountChanges) -> list[dict]:
-    table = get_settings().users_table
+    """Release the old email claim and take the new one, in the account's transaction."""
     if not changes.new_email:
         return []
+    table = get_settings().users_table
     actions: list[dict] = []
     if changes.old_email:
-        actions.append(
-            {
-                "Delete": {
-                    "TableName": table,
-                    "Key": {"platform": EMAIL, "userId": changes.old_email},
-                    "ConditionExpression": "accountId = :me",
-                    "ExpressionAttributeValues": {":me": account_id},
-                }
-            }
-        )
-    actions.append(
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {
-                    "platform": EMAIL,
-                    "userId": changes.new_email,
-                    "kind": "email-claim",
-                    "accountId": account_id,
-                },
-                "ConditionExpression": "attribute_not_exists(userId)",
-            }
-        }
-    )
+        actions.append(claims.release_claim(table, keys.email_claim(changes.old_email), account_id))
+    actions.append(claims.put_claim(table, claims.email_claim_item(changes.new_email, account_id)))
     return actions
 
 
@@ -154,37 +110,25 @@ def _link_refresh(link: LmsLink, seen_version: int, now: int) -> dict:
     The version check serialises simultaneous launches of one user: one copies the
     change (and writes its audit record), the others re-read and find nothing to do.
     """
-    values: dict[str, Any] = {
-        ":account": link.account_id,
-        ":given": link.lms_given_name,
-        ":family": link.lms_family_name,
-        ":name": link.lms_name,
-        ":now": now,
-        ":seen": seen_version,
-        ":next": seen_version + 1,
-    }
-    expression = "SET lmsGivenName = :given, lmsFamilyName = :family, lmsName = :name, "
-    expression += "updatedAt = :now, version = :next"
-    if link.lms_email:
-        values[":email"] = link.lms_email
-        expression += ", lmsEmail = :email"
-    else:
-        expression += " REMOVE lmsEmail"
-    condition = "accountId = :account AND "
-    condition += (
-        "(version = :seen OR attribute_not_exists(version))"
-        if seen_version == 0
-        else ("version = :seen")
-    )
-    return {
-        "Update": {
-            "TableName": get_settings().users_table,
-            "Key": link.key,
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
+    update = Update().when("accountId = :account", account=link.account_id)
+    update.set_all(
+        {
+            "lmsGivenName": link.lms_given_name,
+            "lmsFamilyName": link.lms_family_name,
+            "lmsName": link.lms_name,
+            "updatedAt": now,
+            "version": seen_version + 1,
         }
-    }
+    )
+    if link.lms_email:
+        update.set("lmsEmail", link.lms_email)
+    else:
+        update.remove("lmsEmail")
+    if seen_version == 0:
+        update.when("(#version = :seen OR attribute_not_exists(#version))", seen=0)
+    else:
+        update.when("#version = :seen", seen=seen_version)
+    return {"Update": {"TableName": get_settings().users_table, **update.request(link.key)}}
 
 
 class AccountLinkStore:

@@ -1,14 +1,14 @@
 """Accounts and their uniqueness claims (users table: ``platform`` + ``userId``).
 
-Items:
-  ACCOUNT           / <accountId>   the account; ``email`` (lower-case) only when it
-                                    holds the email, which keeps email-index sparse
-  EMAIL             / <email>       claim: which account holds an email
-  ISSUED#<schoolId> / <issuedID>    claim: which account holds a school's issuedID
-  <issuer>          / <sub>         LMS link (store/links.py)
-Claims are written in the same transaction as the account, with conditions, so two
-concurrent writers can never both hold one email: the GSI (eventually consistent)
-is only used for look-ups, never for uniqueness. ``linkedAt`` on the account is set
+Items (keys: store/keys.py):
+  ACCOUNT#<accountId>          / <accountId>  the account; ``email`` (lower-case) only when
+                                              it holds the email, which keeps email-index sparse
+  EMAIL#<email>                / <email>      claim: which account holds an email
+  ISSUED#<schoolId>#<issuedID> / <issuedID>   claim: which account holds a school's issuedID
+  LINK#<registrationId>#<sub>  / <sub>        LMS link (store/links.py)
+Claims (store/claims.py) are written in the same transaction as the account, with
+conditions, so two concurrent writers can never both hold one email: the GSI (eventually
+consistent) is only used for look-ups, never for uniqueness. ``linkedAt`` on the account is set
 by the first LMS link, so "an account with no LMS link yet" is one condition.
 """
 
@@ -16,20 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from coursebridge.settings import get_settings
-from coursebridge.store.dynamo import (
-    cancellation_codes,
-    dynamodb_client,
-    new_id,
-    now_epoch,
-    users_table,
-)
+from coursebridge.store import claims, keys
+from coursebridge.store.dynamo import new_id, now_epoch, users_table
+from coursebridge.store.errors import EmailAlreadyClaimed, IssuedIdAlreadyClaimed
+from coursebridge.store.transactions import transact
 
-ACCOUNT = "ACCOUNT"
-EMAIL = "EMAIL"
+__all__ = ["Account", "AccountStore", "EmailAlreadyClaimed", "IssuedIdAlreadyClaimed"]
 
 
 def normalize_email(email: str | None) -> str | None:
@@ -37,23 +32,6 @@ def normalize_email(email: str | None) -> str | None:
         return None
     cleaned = email.strip().lower()
     return cleaned or None
-
-
-def issued_partition(school_id: str) -> str:
-    return f"ISSUED#{school_id}"
-
-
-class EmailAlreadyClaimed(Exception):
-    def __init__(self, email: str) -> None:
-        super().__init__(f"email {email} is already held by another account")
-        self.email = email
-
-
-class IssuedIdAlreadyClaimed(Exception):
-    def __init__(self, school_id: str, issued_id: str) -> None:
-        super().__init__(f"issuedID {issued_id} is already used in school {school_id}")
-        self.school_id = school_id
-        self.issued_id = issued_id
 
 
 class Account(BaseModel):
@@ -82,8 +60,7 @@ class Account(BaseModel):
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "platform": ACCOUNT,
-            "userId": self.account_id,
+            **keys.account(self.account_id),
             "kind": "account",
             "firstName": self.first_name,
             "lastName": self.last_name,
@@ -140,7 +117,7 @@ class AccountStore:
     def get(self, account_id: str, consistent: bool = False) -> Account | None:
         item = (
             users_table()
-            .get_item(Key={"platform": ACCOUNT, "userId": account_id}, ConsistentRead=consistent)
+            .get_item(Key=keys.account(account_id), ConsistentRead=consistent)
             .get("Item")
         )
         return Account.from_item(item) if item else None
@@ -150,7 +127,7 @@ class AccountStore:
         item = (
             users_table()
             .get_item(
-                Key={"platform": issued_partition(school_id), "userId": issued_id},
+                Key=keys.issued_claim(school_id, issued_id),
                 ConsistentRead=True,
             )
             .get("Item")
@@ -162,86 +139,27 @@ class AccountStore:
         key = normalize_email(email)
         if not key:
             return None
-        item = (
-            users_table()
-            .get_item(Key={"platform": EMAIL, "userId": key}, ConsistentRead=True)
-            .get("Item")
-        )
+        item = users_table().get_item(Key=keys.email_claim(key), ConsistentRead=True).get("Item")
         return item["accountId"] if item else None
 
     def claim_actions(self, account: Account) -> list[dict]:
         """TransactWriteItems actions that create ``account`` with its claims."""
         table = get_settings().users_table
-        actions: list[dict] = [
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": account.to_item(),
-                    "ConditionExpression": "attribute_not_exists(userId)",
-                }
-            }
+        put = {"TableName": table, "Item": account.to_item(), "ConditionExpression": claims.FREE}
+        return [
+            {"Put": put},
+            *claims.claim_actions(table, account.account_id, account.email, account.issued_ids),
         ]
-        if account.email:
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": {
-                            "platform": EMAIL,
-                            "userId": account.email,
-                            "kind": "email-claim",
-                            "accountId": account.account_id,
-                        },
-                        "ConditionExpression": "attribute_not_exists(userId)",
-                    }
-                }
-            )
-        for school_id, issued_id in sorted(account.issued_ids.items()):
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": {
-                            "platform": issued_partition(school_id),
-                            "userId": issued_id,
-                            "kind": "issued-claim",
-                            "accountId": account.account_id,
-                        },
-                        "ConditionExpression": "attribute_not_exists(userId)",
-                    }
-                }
-            )
-        return actions
 
     def create(self, account: Account, extra_actions: list[dict] | None = None) -> Account:
         """Create the account and claim its email and issuedIDs in one transaction.
 
         Raises EmailAlreadyClaimed / IssuedIdAlreadyClaimed when another account holds
-        one of them; nothing is written then.
+        one of them (or WriteConflict); nothing is written then.
         """
         account.email = normalize_email(account.email)
-        actions = self.claim_actions(account) + list(extra_actions or [])
-        try:
-            dynamodb_client().transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            self._raise_claim_conflict(error, account, actions)
-            raise
+        transact(self.claim_actions(account) + list(extra_actions or []))
         return account
-
-    def _raise_claim_conflict(
-        self, error: ClientError, account: Account, actions: list[dict]
-    ) -> None:
-        codes = cancellation_codes(error)
-        for action, code in zip(actions, codes, strict=False):
-            if code != "ConditionalCheckFailed":
-                continue
-            item = action.get("Put", {}).get("Item", {})
-            if item.get("platform") == EMAIL:
-                raise EmailAlreadyClaimed(item["userId"]) from None
-            if str(item.get("platform", "")).startswith("ISSUED#"):
-                raise IssuedIdAlreadyClaimed(
-                    item["platform"][len("ISSUED#") :], item["userId"]
-                ) from None
 
     def grant_admin(self, account_id: str, org_id: str, school_id: str) -> None:
         """Make the account an admin of one school (and a member of its org)."""
@@ -259,7 +177,7 @@ class AccountStore:
 
 def _grant_admin(account_id: str, org_id: str, school_id: str) -> dict[str, Any]:
     return {
-        "Key": {"platform": ACCOUNT, "userId": account_id},
+        "Key": keys.account(account_id),
         "UpdateExpression": "ADD adminSchools :school, orgs :org, schools :school "
         "SET updatedAt = :now",
         "ConditionExpression": "attribute_exists(userId)",

@@ -1,21 +1,29 @@
 """Audit records of account changes (app table), listable per org.
 
-Item: ``AUDIT#<orgId>`` / ``<epoch ms, 13 digits>#<random>`` with ``action``
+Item: ``AUDIT#<orgId>#<shard>`` / ``<epoch ms, 13 digits>#<random>`` with ``action``
 (created, linked, updated, email-kept, verification-sent, verified), ``accountId``,
 ``actor`` (the LMS identity ``issuer sub`` or who ran a tool), ``launchId`` and
 ``details``. Records of a write are put in the same transaction as the write, so a
 cancelled write (a lost race) leaves no record and a done write always has one.
+
+An organization's records are spread over ``keys.AUDIT_SHARDS`` partitions (the shard
+follows from the record's random nonce): every launch of a busy organization writes
+one, and one partition would cap them all. The listing queries every shard at once
+and merges them by time.
 """
 
 from __future__ import annotations
 
+import heapq
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
 
 MAX_LIST = 1000
@@ -41,8 +49,7 @@ class AuditRecord(BaseModel):
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "pk": f"AUDIT#{self.org_id}",
-            "sk": f"{self.at_ms:013d}#{self.nonce}",
+            **keys.audit(self.org_id, self.at_ms, self.nonce),
             "kind": "audit",
             "orgId": self.org_id,
             "action": self.action,
@@ -80,16 +87,26 @@ class AuditStore:
 
     def list_for_org(self, org_id: str, limit: int = MAX_LIST) -> list[AuditRecord]:
         """The org's records, oldest first (at most ``limit``, the newest ones)."""
-        items: list[dict] = []
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": f"AUDIT#{org_id}"},
-            "ScanIndexForward": False,
-        }
-        while len(items) < limit:
-            response = app_table().query(**query, Limit=limit - len(items))
-            items.extend(response["Items"])
-            if "LastEvaluatedKey" not in response:
-                break
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return [AuditRecord.from_item(i) for i in reversed(items)]
+        partitions = keys.audit_partitions(org_id)
+        with ThreadPoolExecutor(max_workers=len(partitions)) as pool:
+            shards = list(pool.map(lambda pk: _newest(pk, limit), partitions))
+        merged = heapq.merge(*shards, key=lambda item: item["sk"], reverse=True)
+        newest = [item for _, item in zip(range(limit), merged, strict=False)]
+        return [AuditRecord.from_item(i) for i in reversed(newest)]
+
+
+def _newest(partition: str, limit: int) -> list[dict]:
+    """Up to ``limit`` records of one shard, newest first."""
+    items: list[dict] = []
+    query: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": partition},
+        "ScanIndexForward": False,
+    }
+    while len(items) < limit:
+        response = app_table().query(**query, Limit=limit - len(items))
+        items.extend(response["Items"])
+        if "LastEvaluatedKey" not in response:
+            break
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return items

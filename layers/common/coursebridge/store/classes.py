@@ -24,15 +24,19 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import (
     app_table,
     batch_get,
-    cancellation_codes,
     dynamodb_client,
     is_conditional_failure,
     new_id,
     now_epoch,
 )
+from coursebridge.store.queries import Update, query_all
+from coursebridge.store.transactions import cancellation
+
+NEW = "attribute_not_exists(pk)"
 
 
 class ClassRecord(BaseModel):
@@ -42,8 +46,7 @@ class ClassRecord(BaseModel):
 
     def to_item(self) -> dict[str, Any]:
         return {
-            "pk": f"CLASS#{self.class_id}",
-            "sk": "META",
+            **keys.klass(self.class_id),
             "kind": "class",
             "classId": self.class_id,
             "orgId": self.org_id,
@@ -71,6 +74,7 @@ class UnitRecord(BaseModel):
     lineitem: str | None = None
     lineitems: str | None = None
     ags_scope: list[str] = Field(default_factory=list)
+    release_lineitem: str | None = None  # the line item Release Grades found or created
     created_at: int = Field(default_factory=now_epoch)
 
     @property
@@ -79,8 +83,7 @@ class UnitRecord(BaseModel):
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "pk": f"UNIT#{self.unit_id}",
-            "sk": "META",
+            **keys.unit(self.unit_id),
             "kind": "unit",
             "unitId": self.unit_id,
             "classId": self.class_id,
@@ -88,8 +91,8 @@ class UnitRecord(BaseModel):
             "title": self.title,
             "agsScope": list(self.ags_scope),
             "createdAt": self.created_at,
-            "gsi1pk": f"CLASS#{self.class_id}#UNITS",
-            "gsi1sk": f"{self.created_at:012d}#{self.unit_id}",
+            "gsi1pk": keys.units_of_class(self.class_id),
+            "gsi1sk": keys.unit_index_sort(self.created_at, self.unit_id),
         }
         optional = {
             "maxScore": self.max_score,
@@ -101,6 +104,7 @@ class UnitRecord(BaseModel):
             "contextId": self.context_id,
             "lineitem": self.lineitem,
             "lineitems": self.lineitems,
+            "releaseLineitem": self.release_lineitem,
         }
         item.update({k: v for k, v in optional.items() if v is not None})
         return item
@@ -121,17 +125,14 @@ class UnitRecord(BaseModel):
             context_id=item.get("contextId"),
             lineitem=item.get("lineitem"),
             lineitems=item.get("lineitems"),
-            ags_scope=list(item.get("agsScope", [])),
+            ags_scope=list(item.get("agsScope") or []),
+            release_lineitem=item.get("releaseLineitem"),
             created_at=int(item.get("createdAt", 0)),
         )
 
 
-def course_map_key(registration_id: str, deployment_id: str, context_key: str) -> dict[str, str]:
-    return {"pk": f"COURSEMAP#{registration_id}#{deployment_id}#{context_key}", "sk": "MAP"}
-
-
-def link_map_key(registration_id: str, deployment_id: str, resource_link_id: str) -> dict[str, str]:
-    return {"pk": f"LINKMAP#{registration_id}#{deployment_id}#{resource_link_id}", "sk": "MAP"}
+course_map_key = keys.course_map
+link_map_key = keys.link_map
 
 
 class ClassStore:
@@ -139,35 +140,21 @@ class ClassStore:
 
     # ------------------------------------------------------------ reads
     def get_class(self, class_id: str) -> ClassRecord | None:
-        item = (
-            app_table()
-            .get_item(Key={"pk": f"CLASS#{class_id}", "sk": "META"}, ConsistentRead=True)
-            .get("Item")
-        )
+        item = app_table().get_item(Key=keys.klass(class_id), ConsistentRead=True).get("Item")
         return ClassRecord.from_item(item) if item else None
 
     def get_unit(self, unit_id: str) -> UnitRecord | None:
-        item = (
-            app_table()
-            .get_item(Key={"pk": f"UNIT#{unit_id}", "sk": "META"}, ConsistentRead=True)
-            .get("Item")
-        )
+        item = app_table().get_item(Key=keys.unit(unit_id), ConsistentRead=True).get("Item")
         return UnitRecord.from_item(item) if item else None
 
     def units_of_class(self, class_id: str) -> list[UnitRecord]:
         """Oldest first (gsi1; a unit created a moment ago may lag by a fraction of a second)."""
-        items: list[dict] = []
-        kwargs: dict[str, Any] = {
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": {":pk": f"CLASS#{class_id}#UNITS"},
-        }
-        while True:
-            page = app_table().query(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            app_table(),
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": keys.units_of_class(class_id)},
+        )
         return [UnitRecord.from_item(item) for item in items]
 
     def mapped_target(self, key: dict[str, str]) -> dict[str, Any] | None:
@@ -204,28 +191,14 @@ class ClassStore:
         if isinstance(record, UnitRecord):
             map_item["classId"] = record.class_id
         table = get_settings().app_table
+        actions = [
+            {"Put": {"TableName": table, "Item": item, "ConditionExpression": NEW}}
+            for item in (map_item, record.to_item())
+        ]
         try:
-            dynamodb_client().transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": table,
-                            "Item": map_item,
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": table,
-                            "Item": record.to_item(),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                ]
-            )
+            dynamodb_client().transact_write_items(TransactItems=actions)
         except ClientError as error:
-            codes = cancellation_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if 0 in cancellation(error, actions).refused:  # the map: someone mapped it first
                 winner = self.mapped_target(map_key)
                 if winner:
                     return winner["targetId"]
@@ -270,16 +243,7 @@ class ClassStore:
     # ------------------------------------------------------------ updates
     def update_unit_link(self, unit_id: str, values: dict[str, Any]) -> None:
         """SET the given unit attributes (AGS info, link identity, maxScore)."""
-        values = {k: v for k, v in values.items() if v is not None}
-        if not values:
+        update = Update().set_all(values)
+        if not update.sets:
             return
-        names = {f"#a{i}": name for i, name in enumerate(values)}
-        vals = {f":v{i}": value for i, value in enumerate(values.values())}
-        assignments = ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
-        app_table().update_item(
-            Key={"pk": f"UNIT#{unit_id}", "sk": "META"},
-            UpdateExpression=f"SET {assignments}",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=vals,
-        )
+        app_table().update_item(**update.when("attribute_exists(pk)").request(keys.unit(unit_id)))

@@ -13,12 +13,25 @@ import json
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from coursebridge.lti.claims import DeepLinkingSettings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
 
 PENDING_SECONDS = 3600
+
+
+class DeepLinkingSettings(BaseModel):
+    """The LTI Deep Linking settings claim (kept with the pending request it answers)."""
+
+    deep_link_return_url: str
+    accept_types: list[str] = Field(default_factory=list)
+    accept_presentation_document_targets: list[str] = Field(default_factory=list)
+    accept_multiple: bool = False
+    auto_create: bool = False
+    title: str | None = None
+    text: str | None = None
+    data: str | None = None
 
 
 class PendingDeepLink(BaseModel):
@@ -37,8 +50,7 @@ class DeepLinkStore:
     def put(self, pending: PendingDeepLink) -> None:
         app_table().put_item(
             Item={
-                "pk": f"CLASS#{pending.class_id}",
-                "sk": f"DEEPLINK#{pending.account_id}",
+                **keys.deep_link(pending.class_id, pending.account_id),
                 "kind": "deep-link-request",
                 "launchId": pending.launch_id,
                 "issuer": pending.issuer,
@@ -54,7 +66,7 @@ class DeepLinkStore:
         item = (
             app_table()
             .get_item(
-                Key={"pk": f"CLASS#{class_id}", "sk": f"DEEPLINK#{account_id}"},
+                Key=keys.deep_link(class_id, account_id),
                 ConsistentRead=True,
             )
             .get("Item")
@@ -67,7 +79,7 @@ class DeepLinkStore:
         """Delete the pending request if it is still the one with ``launch_id``."""
         try:
             app_table().delete_item(
-                Key={"pk": f"CLASS#{class_id}", "sk": f"DEEPLINK#{account_id}"},
+                Key=keys.deep_link(class_id, account_id),
                 ConditionExpression="launchId = :launch",
                 ExpressionAttributeValues={":launch": launch_id},
             )

@@ -1,10 +1,9 @@
-"""Small helpers shared by the store modules: clocks, ids, transaction errors."""
+"""Small helpers shared by the store modules: clocks, ids, tables, batched reads."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -69,11 +68,3 @@ def batch_get(
 
 def is_conditional_failure(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
-
-
-def cancellation_codes(error: ClientError) -> list[str]:
-    """Per-action reasons of a cancelled TransactWriteItems, in action order."""
-    if error.response["Error"]["Code"] != "TransactionCanceledException":
-        raise error
-    reasons: Sequence[dict] = error.response.get("CancellationReasons", [])
-    return [reason.get("Code", "None") for reason in reasons]

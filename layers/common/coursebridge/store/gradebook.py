@@ -27,15 +27,12 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from coursebridge.settings import get_settings
-from coursebridge.store.dynamo import (
-    app_table,
-    batch_get,
-    cancellation_codes,
-    dynamodb_client,
-    now_epoch,
-)
+from coursebridge.store import keys
+from coursebridge.store.dynamo import app_table, batch_get, dynamodb_client, now_epoch
+from coursebridge.store.queries import Update, query_pages
+from coursebridge.store.transactions import cancellation
 
-GRADES_SK = "GRADES"  # sorts right after every "GRADE#…" item: one query reads both
+GRADES_SK = keys.GRADES  # sorts right after every "GRADE#…" item: one query reads both
 SAVE_ATTEMPTS = 8
 
 
@@ -43,12 +40,8 @@ class GradeChangedTooOften(Exception):
     """A grade kept changing under a save (other saves or releases won every race)."""
 
 
-def grade_key(unit_id: str, account_id: str) -> dict[str, str]:
-    return {"pk": f"UNIT#{unit_id}", "sk": f"GRADE#{account_id}"}
-
-
-def grades_state_key(unit_id: str) -> dict[str, str]:
-    return {"pk": f"UNIT#{unit_id}", "sk": GRADES_SK}
+grade_key = keys.grade
+grades_state_key = keys.gradebook
 
 
 def epoch_condition(epoch: int) -> dict[str, Any]:
@@ -106,25 +99,24 @@ def release_epoch_of(item: dict[str, Any] | None) -> int:
 def unit_grade_items(unit_id: str) -> tuple[int, list[dict[str, Any]]]:
     """(releaseEpoch, grade items) of a unit: one strongly consistent query, so the
     epoch and the grades are read together."""
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :grade)",
-        "ExpressionAttributeValues": {":pk": f"UNIT#{unit_id}", ":grade": "GRADE"},
-        "ConsistentRead": True,
-    }
     epoch, items = 0, []
-    while True:
-        page = app_table().query(**kwargs)
-        for item in page["Items"]:
-            if item["sk"] == GRADES_SK:
-                epoch = release_epoch_of(item)
-            else:
-                items.append(item)
-        if "LastEvaluatedKey" not in page:
-            return epoch, items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in query_pages(
+        app_table(),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :grade)",
+        ExpressionAttributeValues={":pk": keys.unit_partition(unit_id), ":grade": "GRADE"},
+        ConsistentRead=True,
+    ):
+        if item["sk"] == GRADES_SK:
+            epoch = release_epoch_of(item)
+        else:
+            items.append(item)
+    return epoch, items
 
 
 class GradeRecord(BaseModel):
+    """A grade item read under its unit's release epoch: the one model of that item
+    (Release Grades reads it through its ``GradeState`` view)."""
+
     unit_id: str
     account_id: str
     score: Decimal | None = None
@@ -132,11 +124,18 @@ class GradeRecord(BaseModel):
     comment: str = ""
     version: int = 0
     graded_at: int | None = None
+    sub: str | None = None
+    issuer: str | None = None
+    registration_id: str | None = None  # the registration that vouched for ``sub``
     released: bool = False
     released_score: Decimal | None = None
     released_max_score: Decimal | None = None
     released_comment: str | None = None
     released_version: int | None = None
+    released_graded_at: int | None = None
+    sent_version: int = 0
+    sent_release: str | None = None
+    last_error: dict | None = None
 
     @property
     def changed_since_release(self) -> bool:
@@ -145,20 +144,34 @@ class GradeRecord(BaseModel):
     @classmethod
     def from_item(cls, item: dict[str, Any], release_epoch: int) -> GradeRecord:
         released = released_grade(item, release_epoch)
+        unit_id, account_id = keys.grade_ids(item)
         return cls(
-            unit_id=item["pk"].removeprefix("UNIT#"),
-            account_id=item["sk"].removeprefix("GRADE#"),
-            score=item.get("score"),
-            max_score=item.get("maxScore"),
-            comment=item.get("comment", ""),
-            version=int(item.get("version", 0)),
+            unit_id=unit_id,
+            account_id=str(item.get("accountId") or account_id),
+            score=_decimal(item.get("score")),
+            max_score=_decimal(item.get("maxScore")),
+            comment=str(item.get("comment") or ""),
+            version=int(item.get("version") or 0),
             graded_at=item.get("gradedAt"),
+            sub=item.get("sub") or None,
+            issuer=item.get("issuer") or None,
+            registration_id=item.get("registrationId") or None,
             released=released is not None,
-            released_score=released.score if released else None,
-            released_max_score=released.max_score if released else None,
+            released_score=_decimal(released.score) if released else None,
+            released_max_score=_decimal(released.max_score) if released else None,
             released_comment=released.comment if released else None,
             released_version=released.version if released else None,
+            released_graded_at=released.graded_at if released else None,
+            sent_version=int(item.get("sentVersion") or 0),
+            sent_release=item.get("sentRelease") or None,
+            last_error=item.get("lastError") or None,
         )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 class GradeWrite(BaseModel):
@@ -208,7 +221,7 @@ class GradebookStore:
             try:
                 self._write(grade, current, epoch)
             except ClientError as error:
-                cancellation_codes(error)  # re-raises anything but a cancelled transaction
+                cancellation(error, [])  # re-raises anything but a cancelled transaction
                 continue  # the grade or the epoch moved: read again
             return True
         raise GradeChangedTooOften(f"grade {grade.unit_id}/{grade.account_id}")
@@ -216,19 +229,15 @@ class GradebookStore:
     @staticmethod
     def _write(grade: GradeWrite, current: dict | None, epoch: int) -> None:
         values = saved_values(grade, current, epoch)
-        present = {k: v for k, v in values.items() if v is not None}
-        update: dict[str, Any] = {
-            "TableName": get_settings().app_table,
-            "Key": grade_key(grade.unit_id, grade.account_id),
-            "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in present),
-            "ExpressionAttributeNames": {f"#{k}": k for k in present},
-            "ExpressionAttributeValues": {f":{k}": v for k, v in present.items()},
-        }
+        write = Update().set_all(values)
         if current is None:
-            update["ConditionExpression"] = "attribute_not_exists(pk)"
+            write.when("attribute_not_exists(pk)")
         else:
-            update["ConditionExpression"] = "#version = :read"
-            update["ExpressionAttributeValues"][":read"] = values["version"] - 1
+            write.when("#version = :read", read=values["version"] - 1)
+        update = {
+            "TableName": get_settings().app_table,
+            **write.request(grade_key(grade.unit_id, grade.account_id)),
+        }
         check = {
             "TableName": get_settings().app_table,
             "Key": grades_state_key(grade.unit_id),

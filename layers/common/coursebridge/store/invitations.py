@@ -18,8 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
-from coursebridge.store.transactions import INVITE_PREFIX, single_use_delete
+from coursebridge.store.transactions import single_use_delete
 
 
 class PendingInvitation(BaseModel):
@@ -33,7 +34,7 @@ class PendingInvitation(BaseModel):
 
     @property
     def key(self) -> dict[str, str]:
-        return {"pk": INVITE_PREFIX + self.token_hash, "sk": "TOKEN"}
+        return keys.invitation(self.token_hash)
 
     def to_item(self) -> dict[str, Any]:
         return {
@@ -51,7 +52,7 @@ class PendingInvitation(BaseModel):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> PendingInvitation:
         return cls(
-            token_hash=item["pk"][len(INVITE_PREFIX) :],
+            token_hash=item["pk"].removeprefix(keys.INVITE),
             account_id=item["accountId"],
             org_id=item["orgId"],
             school_id=item["schoolId"],
@@ -71,9 +72,7 @@ class InvitationStore:
 
     def get(self, token_hash: str) -> PendingInvitation | None:
         item = (
-            app_table()
-            .get_item(Key={"pk": INVITE_PREFIX + token_hash, "sk": "TOKEN"}, ConsistentRead=True)
-            .get("Item")
+            app_table().get_item(Key=keys.invitation(token_hash), ConsistentRead=True).get("Item")
         )
         return PendingInvitation.from_item(item) if item else None
 

@@ -1,10 +1,11 @@
 """LMS links (users table): which account an LMS identity is.
 
-An LMS identity is a ``sub`` *as vouched for by one platform registration*: the
-partition is the registration's id, not the issuer, so another registration of the
-same issuer (another organization's, with its own keys) never reaches these links.
+An LMS identity is a ``sub`` *as vouched for by one platform registration*: the key
+holds the registration's id, not the issuer, so another registration of the same
+issuer (another organization's, with its own keys) never reaches these links.
 
-Item: ``<registrationId>`` / ``<sub>`` → accountId, issuer, plus what the LMS last said about the
+Item: ``LINK#<registrationId>#<sub>`` / ``<sub>`` (a sub over 1000 bytes by its SHA-256,
+store/keys.py) → accountId, registrationId, issuer, plus what the LMS last said about the
 person (``lmsEmail``, ``lmsGivenName``, ``lmsFamilyName``, ``lmsName``) so a launch
 can tell a *change* in the LMS from a value that was never copied. The last-seen
 email is deliberately not called ``email``: that name feeds the email-index GSI.
@@ -14,26 +15,13 @@ transaction as the account (or the account update) it points to.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
+from coursebridge.store import claims, keys
 from coursebridge.store.dynamo import is_conditional_failure, now_epoch, users_table
-
-MAX_KEY_BYTES = 1000  # DynamoDB sort keys hold 1024 bytes
-
-
-def sub_key(sub: str) -> str:
-    """The sort key for ``sub``; an (absurdly) long one is stored by its digest."""
-    if len(sub.encode()) <= MAX_KEY_BYTES:
-        return sub
-    return "sha256:" + hashlib.sha256(sub.encode()).hexdigest()
-
-
-def link_key(registration_id: str, sub: str) -> dict[str, str]:
-    return {"platform": registration_id, "userId": sub_key(sub)}
 
 
 class LmsLink(BaseModel):
@@ -53,12 +41,13 @@ class LmsLink(BaseModel):
 
     @property
     def key(self) -> dict[str, str]:
-        return link_key(self.registration_id, self.sub)
+        return keys.lms_link(self.registration_id, self.sub)
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
             **self.key,
             "kind": "lms-link",
+            "registrationId": self.registration_id,
             "issuer": self.issuer,
             "sub": self.sub,
             "accountId": self.account_id,
@@ -78,7 +67,7 @@ class LmsLink(BaseModel):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> LmsLink:
         return cls(
-            registration_id=item["platform"],
+            registration_id=item["registrationId"],
             issuer=item.get("issuer", ""),
             sub=item.get("sub", item["userId"]),
             account_id=item["accountId"],
@@ -99,7 +88,7 @@ class LmsLink(BaseModel):
             "Put": {
                 "TableName": table,
                 "Item": self.to_item(),
-                "ConditionExpression": "attribute_not_exists(userId)",
+                "ConditionExpression": claims.FREE,
             }
         }
 
@@ -108,20 +97,10 @@ class LinkStore:
     def get(self, registration_id: str, sub: str) -> LmsLink | None:
         item = (
             users_table()
-            .get_item(Key=link_key(registration_id, sub), ConsistentRead=True)
+            .get_item(Key=keys.lms_link(registration_id, sub), ConsistentRead=True)
             .get("Item")
         )
         return LmsLink.from_item(item) if item else None
-
-    def links_of(self, account_id: str, registration_id: str) -> list[LmsLink]:
-        """Links of one account from one registration (a partition query; tests, tools)."""
-        response = users_table().query(
-            KeyConditionExpression="platform = :registration",
-            FilterExpression="accountId = :account",
-            ExpressionAttributeValues={":registration": registration_id, ":account": account_id},
-            ConsistentRead=True,
-        )
-        return [LmsLink.from_item(i) for i in response["Items"]]
 
     def delete_dangling(self, link: LmsLink) -> None:
         """Remove a link whose account no longer exists (only if it still points there)."""

@@ -12,13 +12,16 @@ What a session may do in a class is what this item says, never what the session 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from coursebridge.sessions import Role
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, dynamodb_client, now_epoch
+from coursebridge.store.queries import Update, query_all
+
+Role = Literal["TEACHER", "STUDENT"]  # what a membership (and so a session) acts as
 
 
 class Member(BaseModel):
@@ -37,9 +40,10 @@ class Member(BaseModel):
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Member:
+        class_id, account_id = keys.member_ids(item)
         return cls(
-            class_id=item["pk"].removeprefix("CLASS#"),
-            account_id=item["sk"].removeprefix("MEMBER#"),
+            class_id=class_id,
+            account_id=account_id,
             role=item["role"],
             read_only=bool(item.get("readOnly")),
             mentee_subs=list(item["menteeSubs"]) if item.get("menteeSubs") else None,
@@ -77,16 +81,6 @@ class Visit(BaseModel):
     launches: int
 
 
-def _query_all(**kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = app_table().query(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 class MemberStore:
     def enroll(self, member: Member, *, visit_unit_id: str | None = None) -> None:
         """Create or update the membership; the role follows the latest launch.
@@ -111,7 +105,7 @@ class MemberStore:
         item = (
             app_table()
             .get_item(
-                Key={"pk": f"CLASS#{class_id}", "sk": f"MEMBER#{account_id}"},
+                Key=keys.member(class_id, account_id),
                 ConsistentRead=True,
             )
             .get("Item")
@@ -119,19 +113,24 @@ class MemberStore:
         return Member.from_item(item) if item else None
 
     def members(self, class_id: str) -> list[Member]:
-        items = _query_all(
+        items = query_all(
+            app_table(),
             KeyConditionExpression="pk = :pk AND begins_with(sk, :member)",
-            ExpressionAttributeValues={":pk": f"CLASS#{class_id}", ":member": "MEMBER#"},
+            ExpressionAttributeValues={
+                ":pk": keys.class_partition(class_id),
+                ":member": keys.MEMBER,
+            },
             ConsistentRead=True,
         )
         return [Member.from_item(item) for item in items]
 
     def classes_of(self, account_id: str) -> list[str]:
         """Class ids the account is a member of (gsi1, eventually consistent)."""
-        items = _query_all(
+        items = query_all(
+            app_table(),
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": f"ACCOUNT#{account_id}#CLASSES"},
+            ExpressionAttributeValues={":pk": keys.classes_of_account(account_id)},
         )
         return [item["gsi1sk"] for item in items]
 
@@ -139,14 +138,15 @@ class MemberStore:
         app_table().update_item(**_visit_update(unit_id, account_id))
 
     def visits(self, unit_id: str) -> dict[str, Visit]:
-        items = _query_all(
+        items = query_all(
+            app_table(),
             KeyConditionExpression="pk = :pk AND begins_with(sk, :visit)",
-            ExpressionAttributeValues={":pk": f"UNIT#{unit_id}", ":visit": "VISIT#"},
+            ExpressionAttributeValues={":pk": keys.unit_partition(unit_id), ":visit": keys.VISIT},
             ConsistentRead=True,
         )
         visits = {}
         for item in items:
-            account_id = item["sk"].removeprefix("VISIT#")
+            account_id = item["sk"].removeprefix(keys.VISIT)
             visits[account_id] = Visit(
                 account_id=account_id,
                 first_launch_at=int(item["firstLaunchAt"]),
@@ -164,7 +164,7 @@ def _enroll_update(member: Member) -> dict[str, Any]:
         "menteeSubs": member.mentee_subs or None,
         "confirmedAt": now,
         "updatedAt": now,
-        "gsi1pk": f"ACCOUNT#{member.account_id}#CLASSES",
+        "gsi1pk": keys.classes_of_account(member.account_id),
         "gsi1sk": member.class_id,
         "kind": "membership",
         "name": member.name,
@@ -174,29 +174,16 @@ def _enroll_update(member: Member) -> dict[str, Any]:
         "email": member.email,
         "studentId": member.student_id,
     }
-    present = {k: v for k, v in values.items() if v is not None}
-    names = {f"#{k}": k for k in [*present, "createdAt"]}
-    sets = [f"#{k} = :{k}" for k in present]
-    sets.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
-    expression = "SET " + ", ".join(sets)
+    update = Update().set_all(values).set("createdAt", now, if_absent=True)
     # Whatever the LMS stopped sending goes: a stale email, or a mentor scope the
     # latest launch no longer has.
-    gone = [k for k in ("email", "menteeSubs") if values[k] is None]
-    if gone:
-        expression += " REMOVE " + ", ".join(f"#{k}" for k in gone)
-        names.update({f"#{k}": k for k in gone})
-    return {
-        "Key": {"pk": f"CLASS#{member.class_id}", "sk": f"MEMBER#{member.account_id}"},
-        "UpdateExpression": expression,
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": {f":{k}": v for k, v in present.items()},
-    }
+    for attribute in ("email", "menteeSubs"):
+        if values[attribute] is None:
+            update.remove(attribute)
+    return update.request(keys.member(member.class_id, member.account_id))
 
 
 def _visit_update(unit_id: str, account_id: str) -> dict[str, Any]:
-    return {
-        "Key": {"pk": f"UNIT#{unit_id}", "sk": f"VISIT#{account_id}"},
-        "UpdateExpression": "SET lastLaunchAt = :now, firstLaunchAt = "
-        "if_not_exists(firstLaunchAt, :now), kind = :kind ADD launches :one",
-        "ExpressionAttributeValues": {":now": now_epoch(), ":one": 1, ":kind": "visit"},
-    }
+    update = Update().set("lastLaunchAt", now_epoch()).set("kind", "visit")
+    update.set("firstLaunchAt", now_epoch(), if_absent=True).add("launches", 1)
+    return update.request(keys.visit(unit_id, account_id))

@@ -10,21 +10,16 @@ the one GetItem that loads the uploader.
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from coursebridge.settings import get_settings
-from coursebridge.store.dynamo import app_table, cancellation_codes, dynamodb_client, now_epoch
+from coursebridge.store import keys
+from coursebridge.store.dynamo import app_table, now_epoch
+from coursebridge.store.errors import OrgAlreadyExists, SchoolAlreadyOwned
+from coursebridge.store.queries import query_all
+from coursebridge.store.transactions import transact
 
-
-class OrgAlreadyExists(Exception):
-    def __init__(self, org_id: str) -> None:
-        super().__init__(f"organization {org_id!r} already exists")
-
-
-class SchoolAlreadyOwned(Exception):
-    def __init__(self, school_id: str) -> None:
-        super().__init__(f"school {school_id!r} already belongs to another organization")
+__all__ = ["Org", "OrgAlreadyExists", "OrgStore", "SchoolAlreadyOwned", "admin_item"]
 
 
 class Org(BaseModel):
@@ -39,8 +34,7 @@ class Org(BaseModel):
 
     def to_item(self) -> dict:
         item = {
-            "pk": f"ORG#{self.org_id}",
-            "sk": "META",
+            **keys.org(self.org_id),
             "kind": "org",
             **self.model_dump(by_alias=False),
             "createdAt": now_epoch(),
@@ -71,8 +65,7 @@ class OrgStore:
                     "Put": {
                         "TableName": table,
                         "Item": {
-                            "pk": f"SCHOOL#{school_id}",
-                            "sk": "META",
+                            **keys.school(school_id),
                             "kind": "school",
                             "schoolId": school_id,
                             "orgId": org.org_id,
@@ -81,41 +74,31 @@ class OrgStore:
                     }
                 }
             )
-        try:
-            dynamodb_client().transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            codes = cancellation_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise OrgAlreadyExists(org.org_id) from None
-            for school_id, code in zip(org.schools, codes[1:], strict=False):
-                if code == "ConditionalCheckFailed":
-                    raise SchoolAlreadyOwned(school_id) from None
-            raise
+        transact(actions)  # OrgAlreadyExists / SchoolAlreadyOwned: nothing written
 
     def get(self, org_id: str) -> Org | None:
-        item = app_table().get_item(Key={"pk": f"ORG#{org_id}", "sk": "META"}).get("Item")
+        item = app_table().get_item(Key=keys.org(org_id)).get("Item")
         return Org.from_item(item) if item else None
 
     def org_of_school(self, school_id: str) -> str | None:
-        item = app_table().get_item(Key={"pk": f"SCHOOL#{school_id}", "sk": "META"}).get("Item")
+        item = app_table().get_item(Key=keys.school(school_id)).get("Item")
         return item["orgId"] if item else None
 
     def record_admin(self, org_id: str, school_id: str, account_id: str) -> None:
         app_table().put_item(Item=admin_item(org_id, school_id, account_id))
 
     def list_admins(self, org_id: str) -> list[dict]:
-        response = app_table().query(
+        return query_all(
+            app_table(),
             KeyConditionExpression="pk = :pk AND begins_with(sk, :admin)",
-            ExpressionAttributeValues={":pk": f"ORG#{org_id}", ":admin": "ADMIN#"},
+            ExpressionAttributeValues={":pk": keys.org(org_id)["pk"], ":admin": keys.ADMIN},
         )
-        return response["Items"]
 
 
 def admin_item(org_id: str, school_id: str, account_id: str) -> dict:
     """The listing item of one school admin (the rights are on the account)."""
     return {
-        "pk": f"ORG#{org_id}",
-        "sk": f"ADMIN#{school_id}#{account_id}",
+        **keys.admin(org_id, school_id, account_id),
         "kind": "admin",
         "orgId": org_id,
         "schoolId": school_id,

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, HttpUrl, ValidationInfo, field_validator
 
 from coursebridge.outbound import UrlNotAllowed, outbound_policy
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure, new_id, now_epoch
 
 
@@ -89,10 +90,9 @@ class PlatformRegistration(BaseModel):
     def to_item(self) -> dict:
         data = self.model_dump(mode="json")
         return {
-            "pk": f"PLATFORM#{self.issuer}",
-            "sk": f"CLIENT#{self.client_id}",
+            **keys.platform(self.issuer, self.client_id),
             "kind": "platform",
-            "gsi1pk": f"ORG#{self.org_id}#PLATFORMS",
+            "gsi1pk": keys.platforms_of_org(self.org_id),
             "gsi1sk": f"{self.issuer}#{self.client_id}",
             **data,
             "createdAt": now_epoch(),
@@ -117,17 +117,13 @@ class PlatformStore:
             raise
 
     def get(self, issuer: str, client_id: str) -> PlatformRegistration | None:
-        item = (
-            app_table()
-            .get_item(Key={"pk": f"PLATFORM#{issuer}", "sk": f"CLIENT#{client_id}"})
-            .get("Item")
-        )
+        item = app_table().get_item(Key=keys.platform(issuer, client_id)).get("Item")
         return PlatformRegistration.from_item(item) if item else None
 
     def for_issuer(self, issuer: str) -> list[PlatformRegistration]:
         items = app_table().query(
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": f"PLATFORM#{issuer}"},
+            ExpressionAttributeValues={":pk": keys.platforms_of_issuer(issuer)},
         )["Items"]
         return [PlatformRegistration.from_item(i) for i in items]
 
@@ -135,14 +131,14 @@ class PlatformStore:
         items = app_table().query(
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": f"ORG#{org_id}#PLATFORMS"},
+            ExpressionAttributeValues={":pk": keys.platforms_of_org(org_id)},
         )["Items"]
         return [PlatformRegistration.from_item(i) for i in items]
 
     def remove(self, issuer: str, client_id: str) -> None:
         try:
             app_table().delete_item(
-                Key={"pk": f"PLATFORM#{issuer}", "sk": f"CLIENT#{client_id}"},
+                Key=keys.platform(issuer, client_id),
                 ConditionExpression="attribute_exists(pk)",
             )
         except ClientError as error:

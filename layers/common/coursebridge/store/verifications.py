@@ -17,18 +17,15 @@ creates the link.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from coursebridge.settings import get_settings
+from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
-from coursebridge.store.transactions import VERIFY_PREFIX, single_use_delete
-
-SENT_PREFIX = "VERIFYSENT#"
-ADDRESS_PREFIX = "VERIFYADDR#"
+from coursebridge.store.transactions import single_use_delete
 
 
 class PendingVerification(BaseModel):
@@ -42,7 +39,7 @@ class PendingVerification(BaseModel):
 
     @property
     def key(self) -> dict[str, str]:
-        return {"pk": VERIFY_PREFIX + self.token_hash, "sk": "TOKEN"}
+        return keys.verification(self.token_hash)
 
     def to_item(self) -> dict[str, Any]:
         return {
@@ -60,7 +57,7 @@ class PendingVerification(BaseModel):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> PendingVerification:
         return cls(
-            token_hash=item["pk"][len(VERIFY_PREFIX) :],
+            token_hash=item["pk"].removeprefix(keys.VERIFY),
             account_id=item["accountId"],
             org_id=item["orgId"],
             email=item["email"],
@@ -74,13 +71,8 @@ class PendingVerification(BaseModel):
         return single_use_delete(get_settings().app_table, self.key, now)
 
 
-def _sent_key(org_id: str, registration_id: str, sub: str) -> dict[str, str]:
-    return {"pk": f"{SENT_PREFIX}{org_id}#{registration_id}#{sub}", "sk": "SENT"}
-
-
-def _address_key(email: str) -> dict[str, str]:
-    digest = hashlib.sha256(email.lower().encode()).hexdigest()
-    return {"pk": f"{ADDRESS_PREFIX}{digest}", "sk": "WINDOW"}
+_sent_key = keys.verification_sent
+_address_key = keys.verification_address
 
 
 class VerificationStore:
@@ -89,9 +81,7 @@ class VerificationStore:
 
     def get(self, token_hash: str) -> PendingVerification | None:
         item = (
-            app_table()
-            .get_item(Key={"pk": VERIFY_PREFIX + token_hash, "sk": "TOKEN"}, ConsistentRead=True)
-            .get("Item")
+            app_table().get_item(Key=keys.verification(token_hash), ConsistentRead=True).get("Item")
         )
         return PendingVerification.from_item(item) if item else None
 

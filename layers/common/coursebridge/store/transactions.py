@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from coursebridge.backoff import is_transient
 from coursebridge.store.accounts import (
     ACCOUNT,
     EMAIL,
@@ -35,7 +36,8 @@ class TokenGone(Exception):
 
 
 class WriteConflict(Exception):
-    """Another transaction touched the same items at the same moment: retry."""
+    """Another transaction touched the same items at the same moment, or DynamoDB
+    throttled the transaction: retry (with coursebridge.backoff's bounded backoff)."""
 
 
 def single_use_delete(table: str, key: dict[str, str], now: int) -> dict:
@@ -79,10 +81,9 @@ def transact(actions: list[dict]) -> None:
     try:
         dynamodb_client().transact_write_items(TransactItems=actions)
     except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code == "TransactionInProgressException":
+        if is_transient(error):  # conflicting or throttled (past botocore's retries)
             raise WriteConflict() from None
-        if code != "TransactionCanceledException":
+        if error.response["Error"]["Code"] != "TransactionCanceledException":
             raise
         reasons = error.response.get("CancellationReasons") or []
         failures = [
@@ -96,7 +97,4 @@ def transact(actions: list[dict]) -> None:
                     raise failure from None
         if failures:
             raise failures[0] from None
-        codes = {reason.get("Code") for reason in reasons} - {"None", None}
-        if codes <= {"TransactionConflict"}:
-            raise WriteConflict() from None
         raise

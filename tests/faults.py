@@ -204,10 +204,11 @@ def _withhold(request_items: dict) -> dict:
 
 
 @contextmanager
-def injected(plan: Plan) -> Iterator[Plan]:
-    """Faults from ``plan`` for the duration of the block (clients as cached now)."""
-    injector = Injector(plan)
+def injected(*plans: Plan) -> Iterator[tuple[Plan, ...]]:
+    """Faults from ``plans`` for the duration of the block (clients as cached now)."""
+    injectors = [Injector(plan) for plan in plans]
     try:
-        yield plan
+        yield plans
     finally:
-        injector.remove()
+        for injector in injectors:
+            injector.remove()

@@ -10,15 +10,18 @@ The launcher is compiled once by the JDK compiler module the ``java`` runtime ca
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from local.affinity import confine_to_one_core
@@ -108,8 +111,37 @@ def loopback_launcher(jar: Path) -> Path:
     return target
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _bind_to_parent(parent: int) -> Callable[[], None]:
+    """What the child runs between fork and exec, so that it dies with us however we die.
+
+    - Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, the kernel kills the child when the
+      thread that started it ends (a SIGKILLed ``make dev`` or pytest included); a
+      parent already gone before the call is caught by the ``getppid`` check.
+    - The child stays in our process group (a signal to the group reaches it), but with
+      SIGINT ignored (the JVM and Python both keep an inherited SIG_IGN): Ctrl-C is ours
+      to handle, and we stop the servers in order (``ManagedProcess.stop``).
+    """
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+    def in_child() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    return in_child
+
+
 class ManagedProcess:
-    """A child process we started and must stop."""
+    """A child process we started and must stop; it dies with us if we cannot.
+
+    Start it from a thread that lives as long as the process should (the main thread):
+    on Linux the kernel ties the child's life to that thread (PR_SET_PDEATHSIG).
+    """
 
     def __init__(self, name: str, args: list[str], log_path: Path | None = None) -> None:
         self.name = name
@@ -124,7 +156,7 @@ class ManagedProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            start_new_session=True,  # Ctrl-C in the terminal goes to us; we stop it ourselves
+            preexec_fn=_bind_to_parent(os.getpid()),
         )
         return self.process
 

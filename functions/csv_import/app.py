@@ -13,10 +13,11 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from coursebridge import aws
 from coursebridge.imports.run import process_message
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=aws.TRACED_MODULES)
 # Report the failed message (batch size 1) instead of raising: the same effect on the
 # queue, without an error for Lambda to log twice.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from coursebridge import aws
 from coursebridge.classes.deep_linking import DeepLinkRefused
 from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
@@ -34,7 +35,7 @@ from coursebridge.web.framing import secured_for_request
 from coursebridge.web.http import as_response
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=aws.TRACED_MODULES)
 app = APIGatewayHttpResolver()
 app.include_router(me_routes.router)
 app.include_router(api_routes.router)

@@ -126,3 +126,35 @@ def account_by_email(email: str) -> Account | None:
 
 def rows(*lines: str) -> str:
     return "\n".join([HEADER, *lines]) + "\n"
+
+
+def _import_handler():
+    from local.runtime import load_handler
+    from local.template import Template
+
+    (spec,) = [s for s in Template().functions() if s.logical_id == "CsvImportFunction"]
+    return load_handler(spec)  # loaded once per process (load_handler caches the module)
+
+
+def s3_event(stack, uploaded: dict, message_id: str = "m1") -> dict:
+    """An SQS event carrying the S3 notification, as real S3 sends it (key encoded,
+    with the version id)."""
+    from urllib.parse import quote_plus
+
+    body = {"Records": [{
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": stack.resource("ImportsBucket")},
+               "object": {"key": quote_plus(uploaded["key"]), "versionId": uploaded["version"],
+                          "eTag": "x"}},
+    }]}  # fmt: skip
+    return {"Records": [{"messageId": message_id, "receiptHandle": "r", "body": json.dumps(body),
+                         "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
+                         "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:::q",
+                         "awsRegion": "us-east-1"}]}  # fmt: skip
+
+
+def invoke(event: dict, timeout: int = 900) -> dict:
+    """The import function's handler, called as Lambda calls it for an SQS batch."""
+    from local.runtime import LambdaContext
+
+    return _import_handler()(event, LambdaContext("CsvImportFunction", timeout))

@@ -16,49 +16,18 @@ from tests.integration.accounts_support import users_of_kind
 from tests.integration.import_support import (
     account_by_email,
     emails_to,
+    invoke,
     job_for,
     mail_count,
     make_admin,
     read_report,
     rows,
     run_until_done,
+    s3_event,
     upload,
 )
 
 pytestmark = pytest.mark.integration
-HANDLER = None
-
-
-def handler():
-    global HANDLER
-    if HANDLER is None:
-        from local.runtime import load_handler
-        from local.template import Template
-
-        (spec,) = [s for s in Template().functions() if s.logical_id == "CsvImportFunction"]
-        HANDLER = load_handler(spec)
-    return HANDLER
-
-
-def s3_event(stack, uploaded: dict, message_id: str = "m1") -> dict:
-    """An SQS event carrying the S3 notification, as real S3 sends it (key encoded,
-    with the version id)."""
-    from urllib.parse import quote_plus
-
-    body = {"Records": [{
-        "eventName": "ObjectCreated:Put",
-        "s3": {"bucket": {"name": stack.resource("ImportsBucket")},
-               "object": {"key": quote_plus(uploaded["key"]), "versionId": uploaded["version"],
-                          "eTag": "x"}},
-    }]}  # fmt: skip
-    return {"Records": [{"messageId": message_id, "receiptHandle": "r", "body": json.dumps(body),
-                         "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
-                         "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:::q",
-                         "awsRegion": "us-east-1"}]}  # fmt: skip
-
-
-def invoke(event: dict, timeout: int = 900) -> dict:
-    return handler()(event, LambdaContext("CsvImportFunction", timeout))
 
 
 def user_lines(count: int, start: int = 0) -> list[str]:

@@ -13,6 +13,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+# What X-Ray traces in Lambda (Powertools' Tracer patches these at import): AWS calls and
+# outbound HTTP (LMS token/AGS/JWKS requests). The Tracer's default patches every library
+# the X-Ray SDK knows (databases, httpx, …), importing each one we never use.
+TRACED_MODULES = ("botocore", "requests")
+
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=50)
 # Bulk paths build their requests themselves (already in DynamoDB's wire format):
 # client-side parameter validation would only repeat what the service checks anyway,

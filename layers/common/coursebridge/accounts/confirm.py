@@ -26,6 +26,7 @@ from coursebridge.accounts.verification import (
     check_token,
     expired_link,
 )
+from coursebridge.backoff import DYNAMODB
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.sessions import _SecretCache
 from coursebridge.store.account_links import AccountLinkStore
@@ -97,11 +98,11 @@ class Confirmations:
         now = self.clock()
         pending, org = self._pending(token, now)
         claims = LaunchClaims.model_validate_json(pending.claims_json)
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             try:
                 return self._link(pending, claims, org, now)
             except WriteConflict:
-                continue
+                DYNAMODB.pause(attempt)
         raise VerificationFailed(503, "Busy", "Please open the link again in a moment.")
 
     def _link(

@@ -14,12 +14,12 @@ recorded as sent twice, and a newer released version is never recorded as sent.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from coursebridge.backoff import DYNAMODB, is_transient
 from coursebridge.grades.release_plan import GradeState, ReleaseCounts, ReleaseError, UnitInfo
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
@@ -62,16 +62,19 @@ def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
 
     def run(chunk: list[int]) -> None:
         pending = chunk
-        for attempt in range(8):
+        for attempt in range(DYNAMODB.attempts):
             if not pending:
                 return
             batch = [{"Update": {"TableName": table, **actions[i]}} for i in pending]
             try:
                 dynamodb_client().transact_write_items(TransactItems=batch)
             except ClientError as error:
+                if is_transient(error):  # conflicting transaction or throttling: try again
+                    DYNAMODB.pause(attempt)
+                    continue
                 refused = {pending[n] for n in cancellation(error, batch).refused}
-                if not refused:  # conflicting transaction or throttling: try again
-                    time.sleep(0.02 * 2**attempt)
+                if not refused:
+                    raise
                 pending = [i for i in pending if i not in refused]
                 continue
             for i in pending:
@@ -177,8 +180,9 @@ class ReleaseStore:
                     ]
                 )
             except ClientError as error:
-                cancellation(error, [])  # anything but a cancelled transaction is raised
-                time.sleep(0.02 * 2**attempt)  # a grade save or another release won the race
+                if not is_transient(error):
+                    cancellation(error, [])  # anything but a cancelled transaction is raised
+                DYNAMODB.pause(attempt)  # a grade save or another release won the race
                 continue
             return epoch + 1
         raise ReleaseError("the grades kept changing while they were being released; try again")

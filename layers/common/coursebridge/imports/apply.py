@@ -17,8 +17,6 @@ layer's conversions cost more CPU than the requests themselves.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -27,6 +25,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from coursebridge import aws
+from coursebridge.backoff import is_transient, retry_transient, until_processed
 from coursebridge.imports.errors import RowError, RowFailure
 from coursebridge.imports.plan import (
     ISSUED_TAKEN,
@@ -50,10 +49,6 @@ MAX_ACTIONS = 100
 WORKERS = 4  # requests in flight at once, per import
 EMAIL_TAKEN = "Email was taken by another account during the import; upload this row again"
 ACCOUNT_CHANGED = "The account changed during the import; upload this row again"
-
-
-def _backoff(attempt: int) -> None:
-    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
 
 
 _SERIALIZER = TypeSerializer()
@@ -114,15 +109,12 @@ class AccountBatches:
         found: list[dict] = []
         wire_keys = [_to_wire(key) for key in keys]
         request = {self.table: {"Keys": wire_keys, "ConsistentRead": True}}
-        attempt = 0
-        while request:
-            response = self.client.batch_get_item(RequestItems=request)
+        for response in until_processed(self._send_get, request, "UnprocessedKeys"):
             found += [_from_wire(item) for item in response["Responses"].get(self.table, [])]
-            request = response.get("UnprocessedKeys") or {}
-            if request:
-                _backoff(attempt)
-                attempt += 1
         return found
+
+    def _send_get(self, request: dict) -> dict:
+        return self.client.batch_get_item(RequestItems=request)
 
     def lookup(self, rows: Iterable[UserRow]) -> Lookups:
         rows = list(rows)
@@ -247,7 +239,9 @@ class AccountBatches:
         A cancelled transaction says, action by action, which condition failed
         (``CancellationReasons``): those rows fail and the rest go again together, so a
         conflict costs one more transaction, not one per row. Without reasons (no
-        store we know of omits them) the rows go one transaction each.
+        store we know of omits them) the rows go one transaction each. A transaction
+        still throttled or conflicting after the bounded retries fails no row: the error
+        propagates and the whole batch is replayed from its checkpoint.
         """
         failures: dict[int, RowFailure] = {}
         pending = group
@@ -257,6 +251,8 @@ class AccountBatches:
                 return failures
             except ClientError as error:
                 if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                if is_transient(error):  # throttled or conflicting still: never a row's fault
                     raise
                 reasons = error.response.get("CancellationReasons") or []
             refused = self._refused_rows(pending, reasons)
@@ -292,18 +288,7 @@ class AccountBatches:
 
     def _transact(self, actions: list[dict]) -> None:
         wire = [wire_action(action) for action in actions]
-        for attempt in range(5):
-            try:
-                self.client.transact_write_items(TransactItems=wire)
-                return
-            except ClientError as error:
-                reasons = error.response.get("CancellationReasons") or []
-                codes = {r.get("Code") for r in reasons}
-                retryable = codes & {"TransactionConflict", "ThrottlingError"}
-                if retryable and "ConditionalCheckFailed" not in codes and attempt < 4:
-                    _backoff(attempt)
-                    continue
-                raise
+        retry_transient(lambda: self.client.transact_write_items(TransactItems=wire))
 
     def _failure(
         self, plan: Create | Update, actions: list[dict], reasons: list[dict]

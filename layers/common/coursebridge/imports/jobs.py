@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from coursebridge.backoff import until_processed
 from coursebridge.imports.errors import RowError, RowFailure
 from coursebridge.imports.options import Upload
 from coursebridge.store import keys
@@ -190,24 +191,19 @@ class JobStore:
             raise
 
     # ---------------------------------------------------------------- row findings
-    def put_duplicates(self, job: Job, findings: Iterable[RowError]) -> int:
-        count = 0
+    def put_duplicates(self, job: Job, findings: Iterable[RowError]) -> None:
         expires = now_epoch() + ROW_TTL_SECONDS
-        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for finding in findings:
-                batch.put_item(
-                    Item={
-                        **keys.import_duplicate(
-                            job.upload.job_id, _pad(finding.row), finding.field
-                        ),
-                        "row": finding.row,
-                        "field": finding.field,
-                        "message": finding.message,
-                        "ttl": expires,
-                    }
-                )
-                count += 1
-        return count
+        items = (
+            {
+                **keys.import_duplicate(job.upload.job_id, _pad(finding.row), finding.field),
+                "row": finding.row,
+                "field": finding.field,
+                "message": finding.message,
+                "ttl": expires,
+            }
+            for finding in findings
+        )
+        self._put_all(items)
 
     def duplicates_from(self, job: Job, row: int) -> Iterator[RowError]:
         """Duplicate findings at or after ``row``, in row order, page by page."""
@@ -224,17 +220,37 @@ class JobStore:
 
     def put_failures(self, job: Job, failures: Iterable[RowFailure]) -> None:
         expires = now_epoch() + ROW_TTL_SECONDS
-        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for failure in failures:
-                batch.put_item(
-                    Item={
-                        **keys.import_failure(job.upload.job_id, _pad(failure.row)),
-                        "row": failure.row,
-                        "cells": failure.cells,
-                        "errors": [e.as_dict() for e in failure.errors],
-                        "ttl": expires,
-                    }
-                )
+        items = (
+            {
+                **keys.import_failure(job.upload.job_id, _pad(failure.row)),
+                "row": failure.row,
+                "cells": failure.cells,
+                "errors": [e.as_dict() for e in failure.errors],
+                "ttl": expires,
+            }
+            for failure in failures
+        )
+        self._put_all(items)
+
+    def _put_all(self, items: Iterable[dict]) -> None:
+        """BatchWriteItem, 25 puts a call, the unprocessed ones sent again with bounded,
+        jittered backoff (boto3's batch_writer resends them at once, without a bound)."""
+        batch: dict[tuple[str, str], dict] = {}
+        for item in items:
+            batch[(item["pk"], item["sk"])] = item  # a repeated key: the last one wins
+            if len(batch) == 25:
+                self._put_batch(list(batch.values()))
+                batch = {}
+        if batch:
+            self._put_batch(list(batch.values()))
+
+    def _put_batch(self, items: list[dict]) -> None:
+        client = self.table.meta.client
+        request = {self.table.name: [{"PutRequest": {"Item": item}} for item in items]}
+        for _ in until_processed(
+            lambda rest: client.batch_write_item(RequestItems=rest), request, "UnprocessedItems"
+        ):
+            pass
 
     def failures(self, job: Job) -> Iterator[RowFailure]:
         kwargs: dict[str, Any] = {

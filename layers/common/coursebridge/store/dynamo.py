@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from coursebridge import aws
+from coursebridge.backoff import until_processed
 from coursebridge.settings import get_settings
 
 
@@ -43,7 +44,8 @@ def batch_get(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Items of a ``pk``/``sk`` table by key, 100 keys a BatchGetItem; keys the table
     does not have are absent from the result. Unprocessed keys (throttling) are asked
-    again with backoff; still unprocessed after 8 tries is an error, never a missing item."""
+    again with backoff (coursebridge.backoff); still unprocessed after its bound is an error,
+    never a missing item."""
     unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(unique), 100):
@@ -53,17 +55,14 @@ def batch_get(
         if names:
             spec["ExpressionAttributeNames"] = names
         request: dict[str, Any] = {table: spec}
-        for attempt in range(8):
-            response = dynamodb_client().batch_get_item(RequestItems=request)
+        for response in until_processed(_send_batch_get, request, "UnprocessedKeys"):
             for item in response["Responses"].get(table, []):
                 found[(item["pk"], item["sk"])] = item
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(0.02 * 2**attempt)  # throttled: back off, then ask for the rest
-        else:
-            raise RuntimeError("BatchGetItem kept returning unprocessed keys")
     return found
+
+
+def _send_batch_get(request: dict) -> dict:
+    return dynamodb_client().batch_get_item(RequestItems=request)
 
 
 def is_conditional_failure(error: ClientError) -> bool:

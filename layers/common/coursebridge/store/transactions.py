@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from coursebridge.backoff import is_transient
 from coursebridge.store import keys
 from coursebridge.store.dynamo import dynamodb_client
 from coursebridge.store.errors import (
@@ -132,7 +133,7 @@ def transact(actions: list[dict]) -> None:
     try:
         dynamodb_client().transact_write_items(TransactItems=actions)
     except ClientError as error:
-        if error.response["Error"]["Code"] == "TransactionInProgressException":
+        if is_transient(error):  # conflicting or throttled (past botocore's retries)
             raise WriteConflict() from None
         cancelled = cancellation(error, actions)
         failures = cancelled.errors()

@@ -1,0 +1,65 @@
+"""The raw writer of bench/import_csv.py: the importer's writes for a file of new users and
+nothing else (see that module's docstring)."""
+
+from __future__ import annotations
+
+import csv
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from coursebridge import aws
+from coursebridge.imports import run as import_run
+from coursebridge.imports.apply import MAX_ACTIONS, WORKERS, wire_action
+from coursebridge.settings import get_settings
+from coursebridge.store.accounts import EMAIL, Account, issued_partition
+
+
+def _put(table: str, item: dict) -> dict:
+    condition = "attribute_not_exists(userId)"
+    return wire_action(
+        {"Put": {"TableName": table, "Item": item, "ConditionExpression": condition}}
+    )
+
+
+def raw_transactions(path: Path) -> list[list[list[dict]]]:
+    """The importer's writes for a file of new users, built ahead: per batch of
+    ``BATCH_ROWS`` rows, transactions of whole users (account, email claim, issuedID
+    claim) up to ``MAX_ACTIONS`` actions, in wire format."""
+    table = get_settings().users_table
+    users_per_transaction = MAX_ACTIONS // 3
+    with path.open(newline="") as source:
+        reader = csv.reader(source)
+        next(reader)
+        users = []
+        for number, (first, last, email, teacher, issued, school) in enumerate(reader, 2):
+            account = Account(email=email, first_name=first, last_name=last,
+                              is_teacher=teacher == "1", schools={school}, orgs={"bench"},
+                              issued_ids={school: issued}, source="csv")  # fmt: skip
+            item = account.to_item()
+            item.update(importJob="raw", importRow=number, importOutcome="created",
+                        createdAt=0, updatedAt=0)  # fmt: skip
+            claim = {"kind": "email-claim", "accountId": account.account_id}
+            users.append([
+                _put(table, item),
+                _put(table, {"platform": EMAIL, "userId": email, **claim}),
+                _put(table, {"platform": issued_partition(school), "userId": issued,
+                             "kind": "issued-claim", "accountId": account.account_id}),
+            ])  # fmt: skip
+    batches = []
+    for start in range(0, len(users), import_run.BATCH_ROWS):
+        batch = users[start : start + import_run.BATCH_ROWS]
+        batches.append([
+            [action for user in batch[i : i + users_per_transaction] for action in user]
+            for i in range(0, len(batch), users_per_transaction)
+        ])  # fmt: skip
+    return batches
+
+
+def write_all(batches: list[list[list[dict]]]) -> None:
+    """Each batch's transactions from a pool of the importer's size, batch after batch."""
+    client = aws.bulk_client("dynamodb")
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for batch in batches:
+            list(
+                pool.map(lambda actions: client.transact_write_items(TransactItems=actions), batch)
+            )

@@ -1,7 +1,8 @@
 """grades.csv: one unit's roster and grades for a spreadsheet.
 
 Every text cell a spreadsheet would run as a formula is neutralised by the same rule as
-the import's errors CSV (``spreadsheet.neutralise``). The org's ``studentIdField`` is a column when set.
+the import's errors CSV (``spreadsheet.neutralise``). The org's ``studentIdField`` is a
+column when set.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -82,16 +81,6 @@ def test_the_same_object_version_delivered_twice_is_processed_once(stack):
     assert job.status == "completed" and job.counts["created"] == 3
     assert len(emails_to(stack, "admin@school.edu", since=seen)) == 1  # one report, not two
     assert count_accounts() == 4
-
-
-def test_the_sample_event_with_an_encoded_key_is_decoded(stack):
-    sample = json.loads((Path(__file__).parents[2] / "events/csv_upload_sqs.json").read_text())
-    body = json.loads(sample["Records"][0]["body"])
-    assert body["Records"][0]["s3"]["object"]["key"] == "uploads/acc_123/Fall+Roster+%2B+TAs.csv"
-    record = body["Records"][0]
-    from urllib.parse import unquote_plus
-
-    assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/acc_123/Fall Roster + TAs.csv"
 
 
 def test_a_crash_half_way_resumes_without_losing_or_duplicating_a_row(stack, monkeypatch):

@@ -24,6 +24,7 @@ from tests.classroom import (
     launch,
     make_org,
 )
+from tests.integration.stored import everything_stored
 
 pytestmark = pytest.mark.integration
 
@@ -167,12 +168,14 @@ def _request(world, role, route, where):
 
 @pytest.mark.parametrize(("role", "route", "where"), CELLS)
 def test_cell(world, role, route, where):
-    response = _request(world, role, route, where)
     allowed = where == "own" and route in ALLOWED[role]
+    before = None if allowed else everything_stored()
+    response = _request(world, role, route, where)
     if allowed:
         assert response.status_code < 400, (role, route, where, response.text[:300])
     else:
         assert response.status_code == 403, (role, route, where, response.status_code)
+        assert everything_stored() == before, "a refused request wrote something"
 
 
 def test_a_cross_site_form_post_with_only_the_cookie_cannot_release_grades(world):
@@ -180,6 +183,7 @@ def test_a_cross_site_form_post_with_only_the_cookie_cannot_release_grades(world
     teacher = world["own"]["teacher"]
     token = teacher.token
     url = f"{world['http'].base_url}/api/classes/{teacher.class_id}/units/{teacher.unit_id}/release"
+    before = everything_stored()
     forged = requests.post(
         url,
         data={"x": "1"},
@@ -188,6 +192,7 @@ def test_a_cross_site_form_post_with_only_the_cookie_cannot_release_grades(world
     )
     assert forged.status_code == 403
     assert "Bearer" in forged.json()["error"]
+    assert everything_stored() == before  # no release was recorded
     # The page's own request (Bearer) is accepted.
     accepted = requests.post(url, headers={"authorization": f"Bearer {token}"}, timeout=10)
     assert accepted.status_code == 202

@@ -15,6 +15,7 @@ from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, new_id
 from coursebridge.store.gradebook import GradebookStore
 from tests.classroom import INSTRUCTOR, LEARNER, MENTOR, Client, claims, launch, make_org
+from tests.integration.stored import everything_stored
 
 pytestmark = pytest.mark.integration
 
@@ -250,10 +251,12 @@ def test_page_form_grading_redirects_back_and_keeps_input_on_error(course):
 def test_page_form_post_with_only_a_cookie_is_refused(course):
     _, teacher, ann, _, http = course
     action = f"/app/classes/{teacher.class_id}/units/{teacher.unit_id}/grades/{ann.account_id}"
+    before = everything_stored()
     response = http.request(
         "POST", action, data={"score": "9"}, headers={"cookie": f"cb_session={teacher.token}"}
     )
     assert response.status_code == 401
+    assert everything_stored() == before  # no grade written
 
 
 def test_student_page_escapes_lms_supplied_text(stack):

@@ -35,6 +35,7 @@ from tests.integration.release_seed import (
     seed_unit,
     teacher_token,
 )
+from tests.integration.stored import everything_stored
 
 pytestmark = pytest.mark.integration
 
@@ -261,10 +262,12 @@ def test_only_teachers_of_the_class_may_release_and_read_progress(stack, lms):
     mentor = teacher_token(account_id="acc_mentor", read_only=True)
     student = teacher_token(account_id="acc_pupil", role="STUDENT")
     stranger = teacher_token(account_id="acc_other_teacher")
+    before = everything_stored()
     assert post_release(stack, mentor).status_code == 403
     assert post_release(stack, student).status_code == 403
     assert post_release(stack, stranger).status_code == 403
     assert post_release(stack, "not-a-session").status_code == 401
+    assert everything_stored() == before  # no release, no grade marked as sent
     release_id = _release(stack)
     assert get_release(stack, release_id, student).status_code == 403
     assert get_release(stack, "rel_doesnotexist").status_code == 404

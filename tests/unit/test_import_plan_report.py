@@ -21,7 +21,7 @@ from coursebridge.imports.plan import (
     Update,
     plan_row,
 )
-from coursebridge.imports.report import ReportSummary, neutralise, write_report
+from coursebridge.imports.report import ReportSummary, write_report
 from coursebridge.imports.validate import UserRow
 from coursebridge.imports.welcome_email import WelcomeMailer
 from coursebridge.store.accounts import Account
@@ -111,15 +111,6 @@ def test_a_replayed_row_counts_with_its_recorded_outcome(outcome):
     # A stamp from another job or row is just history.
     assert isinstance(plan(user_row(), stored(), stamp=Stamp("job0", 2, outcome)), Unchanged)
     assert isinstance(plan(user_row(), stored(), stamp=Stamp("job1", 3, outcome)), Unchanged)
-
-
-@pytest.mark.parametrize(
-    ("cell", "shown"),
-    [("=1+2", "'=1+2"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("\tx", "'\tx"), ("Jane", "Jane"), ("", "")],
-)  # fmt: skip
-def test_formula_like_cells_are_neutralised(cell, shown):
-    assert neutralise(cell) == shown
 
 
 def test_report_json_has_exactly_the_documented_shape():

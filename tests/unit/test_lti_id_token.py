@@ -90,6 +90,34 @@ def test_several_audiences_with_a_foreign_azp_are_rejected():
     assert check(token) == "aud"
 
 
+@pytest.mark.parametrize(
+    ("aud", "azp"),
+    [
+        pytest.param("ours", "other", id="one-audience-foreign-azp"),
+        pytest.param(["ours", "other"], None, id="several-audiences-no-azp"),
+        pytest.param(["ours", "other"], "third", id="several-audiences-azp-not-among-them"),
+        pytest.param(["ours", "other"], ["ours"], id="several-audiences-azp-not-a-string"),
+    ],
+)
+def test_azp_when_present_or_aud_has_several_values_must_be_our_client_id(aud, azp):
+    """OIDC Core 3.1.3.7: with several audiences azp is required; when present it names
+    the party the token was issued to, which must be us."""
+
+    def ours(value):
+        return PLATFORM.client_id if value == "ours" else value
+
+    body = claims(aud=[ours(a) for a in aud] if isinstance(aud, list) else ours(aud))
+    if azp is None:
+        body.pop("azp", None)
+    else:
+        body["azp"] = azp
+    assert check(PLATFORM.keys.sign(body)) == "azp"
+
+
+def test_one_audience_with_our_azp_is_accepted():
+    assert check(PLATFORM.keys.sign(claims(aud=PLATFORM.client_id, azp=PLATFORM.client_id))) is None
+
+
 @pytest.mark.parametrize("alg", ["RS384", "PS256", "RS512"])
 def test_only_rs256_is_accepted(alg):
     token = jwt.encode(

@@ -1,7 +1,8 @@
 """grades.csv: one unit's roster and grades for a spreadsheet.
 
-Every text cell a spreadsheet would run as a formula (starting with = + - @, tab or
-CR) is prefixed with an apostrophe. The org's ``studentIdField`` is a column when set.
+Every text cell a spreadsheet would run as a formula is neutralised by the same rule as
+the import's errors CSV (``spreadsheet.neutralise``). The org's ``studentIdField`` is a
+column when set.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ import io
 from collections.abc import Iterable
 
 from coursebridge.classes.roster import RosterRow
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from coursebridge.spreadsheet import neutralise
 
 
 def safe_cell(value: object) -> str:
     """The text of a cell, neutralised if a spreadsheet would evaluate it."""
     if value is None:
         return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return neutralise(str(value))
 
 
 def _number(value: object) -> str:

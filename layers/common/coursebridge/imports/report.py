@@ -2,7 +2,7 @@
 
 Both are streamed through temporary files (memory flat even with many failed rows).
 The errors CSV holds the failed rows exactly as uploaded plus an ``error`` column,
-with cells a spreadsheet would run as a formula neutralised by a leading apostrophe.
+with cells a spreadsheet would run as a formula neutralised (``spreadsheet.neutralise``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,10 @@ from typing import IO, Any
 
 from coursebridge import aws
 from coursebridge.imports.errors import RowError, RowFailure
+from coursebridge.spreadsheet import neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIRST_ERRORS = 10
 COUNTERS = ("created", "updated", "unchanged", "failed")
-
-
-def neutralise(value: str) -> str:
-    """OWASP CSV injection: a cell starting like a formula is shown as text."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def timestamp(epoch: int) -> str:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from coursebridge.lti.ags import Score, utc_from_epoch
-from coursebridge.store.gradebook import released_grade
+from coursebridge.store.gradebook import ReleasedGrade, released_grade
 
 
 class ReleaseError(Exception):
@@ -39,6 +39,18 @@ def _decimal(value: Any, default: Decimal | None = None) -> Decimal | None:
     if value is None or value == "":
         return default
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _present(item: dict, name: str) -> Any:
+    """The item's attribute, None when it is missing or empty."""
+    return item.get(name) or None
+
+
+def _count(item: dict, name: str) -> int:
+    return int(item.get(name) or 0)
+
+
+NOTHING_RELEASED = ReleasedGrade(version=0, score=None, max_score=None, comment="", graded_at=0)
 
 
 @dataclass(frozen=True)
@@ -105,25 +117,26 @@ class GradeState:
     def from_item(cls, item: dict, release_epoch: int) -> GradeState:
         """A grade item read under the unit's ``release_epoch`` (see store/gradebook.py)."""
         released = released_grade(item, release_epoch)
+        shown = released or NOTHING_RELEASED
         return cls(
             account_id=str(item.get("accountId") or item["sk"].removeprefix("GRADE#")),
-            sub=item.get("sub") or None,
-            issuer=item.get("issuer") or None,
-            registration_id=item.get("registrationId") or None,
+            sub=_present(item, "sub"),
+            issuer=_present(item, "issuer"),
+            registration_id=_present(item, "registrationId"),
             score=_decimal(item.get("score")),
             max_score=_decimal(item.get("maxScore")),
             comment=str(item.get("comment") or ""),
-            version=int(item.get("version") or 0),
-            graded_at=int(item.get("gradedAt") or 0),
+            version=_count(item, "version"),
+            graded_at=_count(item, "gradedAt"),
             released=released is not None,
-            released_version=released.version if released else 0,
-            released_score=_decimal(released.score) if released else None,
-            released_max_score=_decimal(released.max_score) if released else None,
-            released_comment=released.comment if released else "",
-            released_graded_at=released.graded_at if released else 0,
-            sent_version=int(item.get("sentVersion") or 0),
-            sent_release=item.get("sentRelease") or None,
-            last_error=item.get("lastError") or None,
+            released_version=shown.version,
+            released_score=_decimal(shown.score),
+            released_max_score=_decimal(shown.max_score),
+            released_comment=shown.comment,
+            released_graded_at=shown.graded_at,
+            sent_version=_count(item, "sentVersion"),
+            sent_release=_present(item, "sentRelease"),
+            last_error=_present(item, "lastError"),
         )
 
     @property

@@ -34,7 +34,7 @@ from coursebridge.accounts.outcomes import (
 )
 from coursebridge.accounts.profile import LmsProfile, anonymous_name, new_link
 from coursebridge.accounts.roles import ClassRole, class_role
-from coursebridge.accounts.sync import launch_changes, plan_sync
+from coursebridge.accounts.sync import SyncPlan, launch_changes, plan_sync
 from coursebridge.accounts.verification import Verifications, actor_of
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.lti.errors import LaunchRejected
@@ -160,6 +160,20 @@ class _Resolver:
         return self._unknown_student()
 
     def _known(self, link: LmsLink) -> AccountOutcome:
+        account = self._linked_account(link)
+        plan = plan_sync(account, link, self.profile, self.org, self._full_teacher, self.accounts)
+        records = self._sync_records(account, plan)
+        if not records and not plan.refresh_link:
+            return self._entered(account)
+        try:
+            self.writes.update_on_launch(plan.link, plan.changes, records, link.version)
+        except EmailAlreadyClaimed:
+            raise _Retry() from None  # taken meanwhile: the next attempt keeps the old email
+        except AccountChanged:
+            raise _Retry() from None
+        return self._entered(plan.apply(account))
+
+    def _linked_account(self, link: LmsLink) -> Account:
         if link.org_id != self.org.org_id:  # a registration never changes organization
             logger.warning("LMS link of another organization; refusing the launch")
             raise LaunchRejected(
@@ -170,8 +184,11 @@ class _Resolver:
             logger.warning("LMS link to a missing account; removing it")
             self.links.delete_dangling(link)
             raise _Retry()
-        plan = plan_sync(account, link, self.profile, self.org, self._full_teacher, self.accounts)
-        records = []
+        return account
+
+    def _sync_records(self, account: Account, plan: SyncPlan) -> list[AuditRecord]:
+        """The audit records of a launch that syncs a linked account."""
+        records: list[AuditRecord] = []
         if plan.changes.changed():
             records.append(
                 self._record("updated", account.account_id, fields=",".join(plan.changes.changed()))
@@ -184,15 +201,7 @@ class _Resolver:
                     "email-kept", account.account_id, email=self.profile.email or "", why=why
                 )
             )
-        if not records and not plan.refresh_link:
-            return self._entered(account)
-        try:
-            self.writes.update_on_launch(plan.link, plan.changes, records, link.version)
-        except EmailAlreadyClaimed:
-            raise _Retry() from None  # taken meanwhile: the next attempt keeps the old email
-        except AccountChanged:
-            raise _Retry() from None
-        return self._entered(plan.apply(account))
+        return records
 
     def _unknown_teacher(self) -> AccountOutcome:
         email = self.profile.email

@@ -131,13 +131,22 @@ def _is_full_teacher(role: ParsedRole) -> bool:
 
 def class_role(roles: list[str], role_scope_mentor: list[str] | None = None) -> ClassRole:
     """The class role for a launch's ``roles`` (and ``role_scope_mentor`` for mentors)."""
-    parsed = [p for p in (parse_role(r) for r in roles or []) if p is not None]
-    deciding = [p for p in parsed if p.scope == "context"] or [
-        p for p in parsed if p.scope == "institution"
-    ]
+    deciding = _deciding_roles(roles)
     if any(_is_full_teacher(p) for p in deciding):
         return ClassRole("TEACHER")
     if any(p.principal == _MENTOR for p in deciding):
-        mentees = tuple(dict.fromkeys(s.strip() for s in role_scope_mentor or [] if s.strip()))
-        return ClassRole("TEACHER", read_only=True, mentee_subs=mentees or None)
+        return ClassRole("TEACHER", read_only=True, mentee_subs=_mentees(role_scope_mentor))
     return ClassRole("STUDENT")
+
+
+def _deciding_roles(roles: list[str]) -> list[ParsedRole]:
+    """The context roles decide; without any, the institution roles do."""
+    parsed = [p for p in (parse_role(r) for r in roles or []) if p is not None]
+    context = [p for p in parsed if p.scope == "context"]
+    return context or [p for p in parsed if p.scope == "institution"]
+
+
+def _mentees(role_scope_mentor: list[str] | None) -> tuple[str, ...] | None:
+    """The mentor's mentees (user ids), each once; None when the LMS named none."""
+    mentees = tuple(dict.fromkeys(s.strip() for s in role_scope_mentor or [] if s.strip()))
+    return mentees or None

@@ -76,34 +76,11 @@ def plan_sync(
     accounts: AccountStore,
 ) -> SyncPlan:
     changes = launch_changes(account, org.org_id, full_teacher, profile)
-
-    said = (profile.given_name, profile.family_name, profile.name)
-    names_news = said != (link.lms_given_name, link.lms_family_name, link.lms_name)
-    if names_news and profile.has_name:
-        for attribute, value in zip(("first_name", "last_name", "display_name"), said, strict=True):
-            if value != getattr(account, attribute):
-                setattr(changes, attribute, value)
-
-    wanted = profile.email
-    email_is_news = wanted is not None and wanted != link.lms_email
-    held_by = None
-    shared = bool(account.orgs - {org.org_id})
-    wants_change = wanted is not None and wanted != account.email
-    if (
-        wanted is not None
-        and wants_change
-        and (email_is_news or account.email is None)
-        and not shared
-    ):
-        holder = accounts.account_id_for_email(wanted)
-        if holder is None:
-            changes.new_email, changes.old_email = wanted, account.email
-        elif holder != account.account_id:
-            held_by = holder
-
+    names_news = _sync_names(changes, account, link, profile)
+    email = _sync_email(changes, account, link, profile, org.org_id, accounts)
     seen = link.model_copy(
         update={
-            "lms_email": wanted or link.lms_email,
+            "lms_email": profile.email or link.lms_email,
             "lms_given_name": profile.given_name,
             "lms_family_name": profile.family_name,
             "lms_name": profile.name,
@@ -112,8 +89,55 @@ def plan_sync(
     return SyncPlan(
         changes=changes,
         link=seen,
-        refresh_link=names_news or email_is_news,
-        email_held_by=held_by,
-        email_is_news=email_is_news,
-        email_shared=bool(wants_change) and shared,
+        refresh_link=names_news or email.is_news,
+        email_held_by=email.held_by,
+        email_is_news=email.is_news,
+        email_shared=email.shared,
     )
+
+
+def _sync_names(
+    changes: AccountChanges, account: Account, link: LmsLink, profile: LmsProfile
+) -> bool:
+    """Copy the names the LMS says, when they differ from last time; True if they do."""
+    said = (profile.given_name, profile.family_name, profile.name)
+    names_news = said != (link.lms_given_name, link.lms_family_name, link.lms_name)
+    if names_news and profile.has_name:
+        for attribute, value in zip(("first_name", "last_name", "display_name"), said, strict=True):
+            if value != getattr(account, attribute):
+                setattr(changes, attribute, value)
+    return names_news
+
+
+@dataclass(frozen=True)
+class _EmailSync:
+    is_news: bool = False  # the LMS email differs from last time
+    held_by: str | None = None  # another account holds the LMS email
+    shared: bool = False  # kept: the account belongs to other organizations too
+
+
+def _sync_email(
+    changes: AccountChanges,
+    account: Account,
+    link: LmsLink,
+    profile: LmsProfile,
+    org_id: str,
+    accounts: AccountStore,
+) -> _EmailSync:
+    """Take the LMS email when it is news (or the account has none), the account belongs
+    to this organization only, and no other account holds it."""
+    wanted = profile.email
+    if wanted is None:
+        return _EmailSync()
+    is_news = wanted != link.lms_email
+    if wanted == account.email:
+        return _EmailSync(is_news)
+    if account.orgs - {org_id}:
+        return _EmailSync(is_news, shared=True)
+    if not is_news and account.email is not None:
+        return _EmailSync(is_news)
+    holder = accounts.account_id_for_email(wanted)
+    if holder is None:
+        changes.new_email, changes.old_email = wanted, account.email
+        return _EmailSync(is_news)
+    return _EmailSync(is_news, held_by=holder if holder != account.account_id else None)

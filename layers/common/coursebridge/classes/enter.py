@@ -172,23 +172,7 @@ class _Entry:
 
     def record_link(self, unit_id: str) -> None:
         """Keep the unit's LMS link and AGS endpoints current (Release Grades sends to them)."""
-        claims = self.claims
-        values: dict = {
-            "issuer": claims.issuer,
-            "clientId": claims.client_id,
-            "registrationId": claims.registration_id,
-            "deploymentId": claims.deployment_id,
-            "resourceLinkId": claims.resource_link_id,
-            "contextId": claims.context_id,
-        }
-        if claims.ags is not None:
-            values.update(
-                {
-                    "lineitem": claims.ags.lineitem,
-                    "lineitems": claims.ags.lineitems,
-                    "agsScope": list(claims.ags.scope),
-                }
-            )
+        values = _link_values(self.claims)
         signature = _link_signature(unit_id, values)
         assert self.link_key is not None
         seen = self.maps.get((self.link_key["pk"], self.link_key["sk"])) or {}
@@ -198,11 +182,21 @@ class _Entry:
         if unit is None:
             return
         if unit.max_score is None:
-            values["maxScore"] = max_score_from_claims(claims)
+            values["maxScore"] = max_score_from_claims(self.claims)
         current = unit.to_item()
         if any(current.get(name) != value for name, value in values.items() if value is not None):
             self.store.update_unit_link(unit_id, values)
         self.store.mark_link_recorded(self.link_key, signature)
+
+    def join(self, class_id: str, unit_id: str | None) -> None:
+        """Enroll the user, keep the unit's LMS link, remember a deep-linking request."""
+        claims = self.claims
+        student_visit = unit_id if unit_id is not None and self.entered.role == "STUDENT" else None
+        self.enroll(class_id, visit_unit_id=student_visit)
+        if unit_id is not None:
+            self.record_link(unit_id)
+        if claims.message_type == "LtiDeepLinkingRequest" and claims.deep_linking is not None:
+            self.remember_deep_link(class_id)
 
     def enroll(self, class_id: str, visit_unit_id: str | None = None) -> None:
         claims, entered = self.claims, self.entered
@@ -242,6 +236,27 @@ class _Entry:
         )
 
 
+def _link_values(claims: LaunchClaims) -> dict:
+    """The unit's LMS link and AGS details as this launch tells them."""
+    values: dict = {
+        "issuer": claims.issuer,
+        "clientId": claims.client_id,
+        "registrationId": claims.registration_id,
+        "deploymentId": claims.deployment_id,
+        "resourceLinkId": claims.resource_link_id,
+        "contextId": claims.context_id,
+    }
+    if claims.ags is not None:
+        values.update(
+            {
+                "lineitem": claims.ags.lineitem,
+                "lineitems": claims.ags.lineitems,
+                "agsScope": list(claims.ags.scope),
+            }
+        )
+    return values
+
+
 def _link_signature(unit_id: str, values: dict) -> str:
     """A digest of the LMS link/AGS details last written to a unit."""
     canonical = json.dumps([unit_id, values], sort_keys=True, default=str)
@@ -275,14 +290,9 @@ def enter_course(
     if class_id is None:
         return NotSetUp("course")
     unit_id = None
-    if claims.message_type == "LtiResourceLinkRequest" and claims.resource_link_id:
+    if entry.link_key is not None:  # a resource link launch (deep linking has no activity)
         unit_id = entry.unit(class_id)
         if unit_id is None:
             return NotSetUp("activity")
-    student_visit = unit_id if unit_id is not None and entered.role == "STUDENT" else None
-    entry.enroll(class_id, visit_unit_id=student_visit)
-    if unit_id is not None:
-        entry.record_link(unit_id)
-    if claims.message_type == "LtiDeepLinkingRequest" and claims.deep_linking is not None:
-        entry.remember_deep_link(class_id)
+    entry.join(class_id, unit_id)
     return CourseEntry(class_id, unit_id)

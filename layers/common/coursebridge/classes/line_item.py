@@ -35,25 +35,38 @@ def line_item_max_from_lms(claims: LaunchClaims) -> Decimal | None:
         return None
     if not {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY} & set(ags.scope):
         return None
+    client = _line_item_client(claims, ags.scope)
+    if client is None:
+        return None
+    try:
+        return _positive_decimal(client.get_line_item(ags.lineitem).get("scoreMaximum"))
+    except (AgsError, InvalidOperation) as error:
+        logger.info("line item not readable", extra={"reason": str(error)})
+        return None
+
+
+def _line_item_client(claims: LaunchClaims, scope: list[str]) -> AgsClient | None:
+    """An AGS client for the launch's own registration (one try, a short deadline)."""
     registration = PlatformStore().get(claims.issuer, claims.client_id)
     if registration is None or registration.registration_id != claims.registration_id:
         return None
-    client = AgsClient(
+    return AgsClient(
         platform=AgsPlatform(
             claims.issuer,
             claims.client_id,
             str(registration.auth_token_url),
             registration.registration_id,
         ),
-        scopes=frozenset(ags.scope),
+        scopes=frozenset(scope),
         sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
         retry=RetryPolicy(max_attempts=1),
         deadline=time.monotonic() + DEADLINE_SECONDS,
     )
-    try:
-        raw = client.get_line_item(ags.lineitem).get("scoreMaximum")
-        value = Decimal(str(raw)) if raw is not None else None
-    except (AgsError, InvalidOperation) as error:
-        logger.info("line item not readable", extra={"reason": str(error)})
+
+
+def _positive_decimal(raw: object) -> Decimal | None:
+    """``raw`` when it is a positive finite number; InvalidOperation when not a number."""
+    if raw is None:
         return None
-    return value if value is not None and value.is_finite() and value > 0 else None
+    value = Decimal(str(raw))
+    return value if value.is_finite() and value > 0 else None

@@ -71,31 +71,41 @@ def unit_roster(
 ) -> list[RosterRow]:
     """Students of the class, by name, with this unit's status and (unreleased) grade."""
     members = members or MemberStore()
-    students = [m for m in members.members(class_id) if m.role == "STUDENT"]
-    if mentee_subs is not None:
-        allowed = set(mentee_subs)
-        students = [m for m in students if m.sub in allowed]
+    students = _students(members, class_id, mentee_subs)
     unit_grades = (grades or GradebookStore()).grades_of_unit(unit_id)
     visits = members.visits(unit_id)
-    rows = []
-    for member in students:
-        grade = unit_grades.get(member.account_id)
-        rows.append(
-            RosterRow(
-                account_id=member.account_id,
-                name=member.name or member.email or member.account_id,
-                email=member.email,
-                student_id=member.student_id,
-                status=_status(grade, member.account_id in visits),
-                score=grade.score if grade else None,
-                max_score=grade.max_score if grade else None,
-                comment=grade.comment if grade else "",
-                released=bool(grade and grade.released),
-                confirmed_at=member.confirmed_at,
-            )
-        )
+    rows = [
+        _row(member, unit_grades.get(member.account_id), member.account_id in visits)
+        for member in students
+    ]
     rows.sort(key=lambda row: (row.name.casefold(), row.account_id))
     return rows
+
+
+def _students(
+    members: MemberStore, class_id: str, mentee_subs: Collection[str] | None
+) -> list[Member]:
+    """The class's students; only the mentees when ``mentee_subs`` names them."""
+    students = [m for m in members.members(class_id) if m.role == "STUDENT"]
+    if mentee_subs is None:
+        return students
+    allowed = set(mentee_subs)
+    return [m for m in students if m.sub in allowed]
+
+
+def _row(member: Member, grade: GradeRecord | None, opened: bool) -> RosterRow:
+    return RosterRow(
+        account_id=member.account_id,
+        name=member.name or member.email or member.account_id,
+        email=member.email,
+        student_id=member.student_id,
+        status=_status(grade, opened),
+        score=grade.score if grade else None,
+        max_score=grade.max_score if grade else None,
+        comment=grade.comment if grade else "",
+        released=bool(grade and grade.released),
+        confirmed_at=member.confirmed_at,
+    )
 
 
 def roster_for(viewer: Member, unit_id: str) -> list[RosterRow]:

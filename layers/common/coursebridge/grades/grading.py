@@ -51,24 +51,33 @@ def parse_grade(unit: UnitRecord, body: dict[str, Any]) -> tuple[Decimal, Decima
     if not isinstance(body, dict):
         raise GradeInvalid("the body must be an object {score, maxScore, comment}")
     score = parse_number(body.get("score"), "score")
-    raw_max = body.get("maxScore")
-    if raw_max in (None, ""):
+    max_score = _max_score(unit, body.get("maxScore"))
+    if score < 0 or score > max_score:
+        raise GradeInvalid(f"score must be between 0 and {max_score:f}")
+    return score, max_score, _comment(body.get("comment"))
+
+
+def _max_score(unit: UnitRecord, raw: Any) -> Decimal:
+    """The posted maxScore; when none is posted, the unit's own maximum score."""
+    if raw in (None, ""):
         if unit.max_score is None:
             raise GradeInvalid("maxScore is required: this unit has no maximum score yet")
         max_score = unit.max_score
     else:
-        max_score = parse_number(raw_max, "maxScore")
+        max_score = parse_number(raw, "maxScore")
     if max_score <= 0 or max_score > MAX_SCORE_LIMIT:
         raise GradeInvalid(f"maxScore must be more than 0 and at most {MAX_SCORE_LIMIT}")
-    if score < 0 or score > max_score:
-        raise GradeInvalid(f"score must be between 0 and {max_score:f}")
-    comment = body.get("comment") or ""
+    return max_score
+
+
+def _comment(raw: Any) -> str:
+    comment = raw or ""
     if not isinstance(comment, str):
         raise GradeInvalid("comment must be text")
     comment = comment.strip()
     if len(comment) > MAX_COMMENT_LENGTH:
         raise GradeInvalid(f"comment is longer than {MAX_COMMENT_LENGTH} characters")
-    return score, max_score, comment
+    return comment
 
 
 def save_grade(

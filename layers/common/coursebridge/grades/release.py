@@ -132,19 +132,7 @@ def deliver_release(
         return
     store.set_running(release_id)
     unit = store.unit(release["unitId"])
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # the LMS client and its token are prepared while the grades are read
-        client = pool.submit(_ready_client, unit, deadline, delivery) if unit else None
-        grades = store.grades(release["unitId"])
-        plan = plan_sends(grades, release_id)
-        outcome = SendOutcome()
-        if plan.to_send and unit is not None and client is not None:
-            outcome = _send(unit, grades, plan.to_send, release_id, client, deadline, delivery)
-        elif plan.to_send:  # the unit was deleted: nothing can be sent
-            for grade in plan.to_send:
-                store.mark_failed(
-                    release["unitId"], grade, release_id, "the unit no longer exists", True
-                )
+    outcome = _send_planned(release_id, release["unitId"], unit, deadline, delivery)
     if outcome.not_started and continuation < MAX_CONTINUATIONS:
         delivery.enqueue(release_id, continuation + 1)  # out of time: a new invocation goes on
         logger.info("release continues", extra={"releaseId": release_id, **outcome.summary()})
@@ -155,6 +143,27 @@ def deliver_release(
     _complete(release, unit, store, delivery)
     if outcome.transient or outcome.not_started:
         raise ReleaseIncomplete(f"{outcome.transient} grade(s) undelivered: to the DLQ")
+
+
+def _send_planned(
+    release_id: str,
+    unit_id: str,
+    unit: UnitInfo | None,
+    deadline: float | None,
+    delivery: Delivery,
+) -> SendOutcome:
+    """Send the grades the release still owes the LMS; fail them all if the unit is gone."""
+    store = delivery.store
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the LMS client and its token are prepared while the grades are read
+        client = pool.submit(_ready_client, unit, deadline, delivery) if unit else None
+        grades = store.grades(unit_id)
+        plan = plan_sends(grades, release_id)
+        if plan.to_send and unit is not None and client is not None:
+            return _send(unit, grades, plan.to_send, release_id, client, deadline, delivery)
+    for grade in plan.to_send:  # the unit was deleted: nothing can be sent
+        store.mark_failed(unit_id, grade, release_id, "the unit no longer exists", True)
+    return SendOutcome()
 
 
 def _ready_client(unit: UnitInfo, deadline: float | None, delivery: Delivery) -> AgsClient:

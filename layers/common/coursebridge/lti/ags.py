@@ -296,35 +296,17 @@ class AgsClient:
         content_type: str | None = None,
         accept: str | None = None,
     ) -> requests.Response:
-        assert self.http is not None and self.tokens is not None
-        missing = scopes - self.scopes
-        if missing:
-            raise PermanentAgsError(f"the LMS did not grant the scope {', '.join(sorted(missing))}")
+        if not scopes <= self.scopes:
+            missing = ", ".join(sorted(scopes - self.scopes))
+            raise PermanentAgsError(f"the LMS did not grant the scope {missing}")
         rejected: str | None = None
         refreshed = False
         data = json.dumps(body).encode() if body is not None else None
         for attempt in range(self.retry.max_attempts):
-            token = self.tokens.get(self.platform, self.scopes, rejected)
-            if not scopes <= token.scopes:
-                refused = ", ".join(sorted(scopes - token.scopes))
-                raise PermanentAgsError(f"the LMS did not grant the tool the scope {refused}")
-            headers = {"Authorization": f"Bearer {token.value}"}
-            if content_type:
-                headers["Content-Type"] = content_type
-            if accept:
-                headers["Accept"] = accept
-            self.gate.wait_for_pause(self.sleep)
-            try:
-                with self.gate:
-                    response = self.http.request(
-                        method, url, data=data, params=params, headers=headers
-                    )
-            except OutboundRefused as refused:
-                _permanent_unless_deadline(refused)
-                self._backoff(attempt, None, f"no answer from the LMS: {refused}")
-                continue
-            except requests.RequestException as error:
-                self._backoff(attempt, None, f"no answer from the LMS: {error}")
+            token = self._token(scopes, rejected)
+            headers = _headers(token.value, content_type, accept)
+            response = self._send(attempt, method, url, data, params, headers)
+            if response is None:
                 continue
             status = response.status_code
             if status < 300:
@@ -333,13 +315,48 @@ class AgsClient:
                 rejected, refreshed = token.value, True  # the token was revoked: one refresh
                 continue
             if status == 429 or status >= 500:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if retry_after:
-                    self.gate.pause(min(retry_after, self.retry.max_retry_after))
-                self._backoff(attempt, retry_after, platform_message(response))
+                self._retry_later(attempt, response)
                 continue
             raise PermanentAgsError(platform_message(response), status)
         raise TransientAgsError("the LMS kept failing; the last try was not accepted")
+
+    def _token(self, scopes: frozenset[str], rejected: str | None) -> AccessToken:
+        """A token for this client's scopes (not ``rejected``) that covers ``scopes``."""
+        assert self.tokens is not None
+        token = self.tokens.get(self.platform, self.scopes, rejected)
+        if not scopes <= token.scopes:
+            refused = ", ".join(sorted(scopes - token.scopes))
+            raise PermanentAgsError(f"the LMS did not grant the tool the scope {refused}")
+        return token
+
+    def _send(
+        self,
+        attempt: int,
+        method: str,
+        url: str,
+        data: bytes | None,
+        params: dict[str, str] | None,
+        headers: dict[str, str],
+    ) -> requests.Response | None:
+        """One request through the pacing gate; None (after the back-off) when nothing answered."""
+        assert self.http is not None
+        self.gate.wait_for_pause(self.sleep)
+        try:
+            with self.gate:
+                return self.http.request(method, url, data=data, params=params, headers=headers)
+        except OutboundRefused as refused:
+            _permanent_unless_deadline(refused)
+            self._backoff(attempt, None, f"no answer from the LMS: {refused}")
+        except requests.RequestException as error:
+            self._backoff(attempt, None, f"no answer from the LMS: {error}")
+        return None
+
+    def _retry_later(self, attempt: int, response: requests.Response) -> None:
+        """A 429 or 5xx: honour Retry-After (pausing every sender of this LMS), then back off."""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after:
+            self.gate.pause(min(retry_after, self.retry.max_retry_after))
+        self._backoff(attempt, retry_after, platform_message(response))
 
     def _backoff(self, attempt: int, retry_after: float | None, reason: str) -> None:
         if attempt + 1 >= self.retry.max_attempts:
@@ -348,6 +365,15 @@ class AgsClient:
         if self.deadline is not None and time.monotonic() + delay > self.deadline:
             raise TransientAgsError(f"{reason} (out of time for this attempt)")
         self.sleep(delay)
+
+
+def _headers(token: str, content_type: str | None, accept: str | None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if accept:
+        headers["Accept"] = accept
+    return headers
 
 
 def _permanent_unless_deadline(refused: OutboundRefused) -> None:

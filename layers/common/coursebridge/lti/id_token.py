@@ -126,19 +126,8 @@ def check_lti_claims(claims: dict, registration: PlatformRegistration, is_own_ur
     """The LTI claims: version, message type, deployment, target link, roles, user, link."""
     if not isinstance(claims.get("nonce"), str) or not claims["nonce"]:
         raise LaunchRejected("nonce", "the id_token has no nonce")
-    version = claims.get(CLAIM + "version")
-    if version != "1.3.0":
-        raise LaunchRejected("version", f"the LTI version must be 1.3.0, not {version!r}")
-    message_type = claims.get(CLAIM + "message_type")
-    if not message_type:
-        raise LaunchRejected("message_type", "the id_token has no message_type claim")
-    if message_type not in MESSAGE_TYPES:
-        raise LaunchRejected("message_type", f"unsupported message_type {message_type!r}")
-    deployment_id = _require(claims, "deployment_id")
-    if deployment_id not in registration.deployment_ids:
-        raise LaunchRejected(
-            "deployment_id", f"deployment {deployment_id!r} is not registered for this platform"
-        )
+    message_type = _message_type(claims)
+    _check_deployment(claims, registration)
     target = _require(claims, "target_link_uri")
     if not is_own_url(target):
         raise LaunchRejected("target_link_uri", "target_link_uri does not point at this tool")
@@ -147,18 +136,46 @@ def check_lti_claims(claims: dict, registration: PlatformRegistration, is_own_ur
         raise LaunchRejected("roles", "the id_token has no roles claim (a list)")
     _check_user(claims)
     if message_type == "LtiResourceLinkRequest":
-        link = claims.get(CLAIM + "resource_link")
-        if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
-            raise LaunchRejected("resource_link.id", "the id_token has no resource_link.id")
+        _check_resource_link(claims)
     else:
-        settings = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
-        if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
-            raise LaunchRejected(
-                "deep_linking_settings", "the id_token has no deep_link_return_url"
-            )
-        problem = return_url_problem(str(settings["deep_link_return_url"]), registration)
-        if problem:
-            raise LaunchRejected("deep_link_return_url", problem)
+        _check_deep_linking(claims, registration)
+
+
+def _message_type(claims: dict) -> str:
+    """The version (1.3.0) and the message type (one this tool handles)."""
+    version = claims.get(CLAIM + "version")
+    if version != "1.3.0":
+        raise LaunchRejected("version", f"the LTI version must be 1.3.0, not {version!r}")
+    message_type = claims.get(CLAIM + "message_type")
+    if not message_type:
+        raise LaunchRejected("message_type", "the id_token has no message_type claim")
+    if message_type not in MESSAGE_TYPES:
+        raise LaunchRejected("message_type", f"unsupported message_type {message_type!r}")
+    return str(message_type)
+
+
+def _check_deployment(claims: dict, registration: PlatformRegistration) -> None:
+    deployment_id = _require(claims, "deployment_id")
+    if deployment_id not in registration.deployment_ids:
+        raise LaunchRejected(
+            "deployment_id", f"deployment {deployment_id!r} is not registered for this platform"
+        )
+
+
+def _check_resource_link(claims: dict) -> None:
+    link = claims.get(CLAIM + "resource_link")
+    if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
+        raise LaunchRejected("resource_link.id", "the id_token has no resource_link.id")
+
+
+def _check_deep_linking(claims: dict, registration: PlatformRegistration) -> None:
+    """A deep-linking request names a return URL on the platform's own origin."""
+    settings = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
+    if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+        raise LaunchRejected("deep_linking_settings", "the id_token has no deep_link_return_url")
+    problem = return_url_problem(str(settings["deep_link_return_url"]), registration)
+    if problem:
+        raise LaunchRejected("deep_link_return_url", problem)
 
 
 PERSONAL_CLAIMS = ("name", "given_name", "family_name", "email")

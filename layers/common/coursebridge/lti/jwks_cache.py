@@ -67,17 +67,7 @@ class JwksCache:
             raise LaunchRejected(
                 "jwks", f"the platform's key set could not be read ({type(error).__name__})"
             ) from None
-        keys: dict[str, object] = {}
-        for jwk in document.get("keys", []) if isinstance(document, dict) else []:
-            if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or not jwk.get("kid"):
-                continue
-            if jwk.get("use", "sig") != "sig":
-                continue
-            try:
-                keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(jwk)
-            except (ValueError, KeyError, TypeError):
-                continue
-        return keys
+        return _signing_keys(document)
 
     def clear(self) -> None:
         with self._lock:
@@ -85,3 +75,25 @@ class JwksCache:
 
 
 jwks_cache = JwksCache()
+
+
+def _signing_keys(document: object) -> dict[str, object]:
+    """The RSA signing keys of a JWKS document by kid; unusable entries are skipped."""
+    keys: dict[str, object] = {}
+    for jwk in document.get("keys", []) if isinstance(document, dict) else []:
+        if not _is_rsa_signing_key(jwk):
+            continue
+        try:
+            keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(jwk)
+        except (ValueError, KeyError, TypeError):
+            continue
+    return keys
+
+
+def _is_rsa_signing_key(jwk: object) -> bool:
+    return (
+        isinstance(jwk, dict)
+        and jwk.get("kty") == "RSA"
+        and bool(jwk.get("kid"))
+        and jwk.get("use", "sig") == "sig"
+    )

@@ -28,7 +28,7 @@ from coursebridge.lti.cookies import ApiGatewayCookieService
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.id_token import check_lti_claims, verify_id_token
 from coursebridge.lti.jwks_cache import JwksCache, jwks_cache
-from coursebridge.lti.launch_data import LoginStateStore, key_hash
+from coursebridge.lti.launch_data import LoginState, LoginStateStore, key_hash
 from coursebridge.lti.login import PLATFORM_STORAGE_PREFIX, STATE_COOKIE, origin_of, storage_key
 from coursebridge.lti.request import ApiGatewayRequest
 from coursebridge.settings import get_settings
@@ -65,35 +65,64 @@ def validate_launch(
     jwks: JwksCache | None = None,
 ) -> ValidLaunch | NeedsPlatformStorage:
     store = store or LoginStateStore()
-    token = request.get_param("id_token")
-    state = request.get_param("state")
     if request.get_param("error"):
         raise LaunchRejected(
             "platform_error",
             f"the platform refused the login: {request.get_param('error')[:200]}",
         )
+    token = request.get_param("id_token")
     claims, registration = verify_id_token(
         token, jwks or jwks_cache, get_settings().lti_leeway_seconds
     )
+    state = request.get_param("state")
     if not state or len(state) > MAX_STATE_LENGTH:
         raise LaunchRejected("state", "the launch has no valid state parameter")
 
     cookies = ApiGatewayCookieService(request)
     cookie_key = cookies.get_cookie(STATE_COOKIE + state)
-    posted_key = request.get_param(STORAGE_KEY_FIELD)
-    storage_checked = bool(request.get_param(STORAGE_CHECKED_FIELD))
-    if state.startswith(PLATFORM_STORAGE_PREFIX) and not cookie_key and not storage_checked:
-        target = store.storage_target(state)
-        if target is None:
-            raise LaunchRejected("state", "the state is unknown or was already used")
-        return NeedsPlatformStorage(
-            id_token=token,
-            state=state,
-            target=target,
-            origin=origin_of(str(registration.auth_login_url)),
-            key=storage_key(state),
-        )
+    if _key_is_in_platform_storage(request, state, cookie_key):
+        return _platform_storage_page(store, token, state, registration)
 
+    login = _consume_login(store, state, registration)
+    if not hmac.compare_digest(str(claims.get("nonce", "")), login.nonce):
+        raise LaunchRejected("nonce", "the nonce does not match the one issued at login")
+    presented = cookie_key or request.get_param(STORAGE_KEY_FIELD)
+    _check_browser(cookies, state, presented, login.browser_key_hash)
+    check_lti_claims(claims, registration, request.is_own_url)
+    cookies.delete_cookie(STATE_COOKIE + state)
+    return ValidLaunch(to_launch_claims(claims, registration), registration, cookies.set_cookies)
+
+
+def _key_is_in_platform_storage(
+    request: ApiGatewayRequest, state: str, cookie_key: str | None
+) -> bool:
+    """A platform-storage login whose browser sent no cookie, and whose key was not yet read."""
+    return (
+        state.startswith(PLATFORM_STORAGE_PREFIX)
+        and not cookie_key
+        and not request.get_param(STORAGE_CHECKED_FIELD)
+    )
+
+
+def _platform_storage_page(
+    store: LoginStateStore, token: str, state: str, registration: PlatformRegistration
+) -> NeedsPlatformStorage:
+    target = store.storage_target(state)
+    if target is None:
+        raise LaunchRejected("state", "the state is unknown or was already used")
+    return NeedsPlatformStorage(
+        id_token=token,
+        state=state,
+        target=target,
+        origin=origin_of(str(registration.auth_login_url)),
+        key=storage_key(state),
+    )
+
+
+def _consume_login(
+    store: LoginStateStore, state: str, registration: PlatformRegistration
+) -> LoginState:
+    """The login of ``state``, used up now; it must be live and for this platform."""
     login = store.consume(state)
     if login is None:
         raise LaunchRejected("state", "the state is unknown or was already used (replayed launch)")
@@ -101,12 +130,7 @@ def validate_launch(
         raise LaunchRejected("state", "the login expired before the launch arrived")
     if login.issuer != registration.issuer or login.client_id != registration.client_id:
         raise LaunchRejected("state", "the state belongs to a login for another platform")
-    if not hmac.compare_digest(str(claims.get("nonce", "")), login.nonce):
-        raise LaunchRejected("nonce", "the nonce does not match the one issued at login")
-    _check_browser(cookies, state, cookie_key or posted_key, login.browser_key_hash)
-    check_lti_claims(claims, registration, request.is_own_url)
-    cookies.delete_cookie(STATE_COOKIE + state)
-    return ValidLaunch(to_launch_claims(claims, registration), registration, cookies.set_cookies)
+    return login
 
 
 def _check_browser(
@@ -131,10 +155,14 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _object(value: Any) -> dict:
+    """A JSON-object claim, or {} when it is absent or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def to_launch_claims(claims: dict, registration: PlatformRegistration) -> LaunchClaims:
-    context = claims.get(CLAIM + "context") or {}
-    link = claims.get(CLAIM + "resource_link") or {}
-    custom = claims.get(CLAIM + "custom")
+    context = _object(claims.get(CLAIM + "context"))
+    link = _object(claims.get(CLAIM + "resource_link"))
     mentor = claims.get(CLAIM + "role_scope_mentor")
     ags_raw = claims.get(AGS_CLAIM)
     dl_raw = claims.get(DL_SETTINGS_CLAIM)
@@ -156,12 +184,12 @@ def to_launch_claims(claims: dict, registration: PlatformRegistration) -> Launch
             role_scope_mentor=[m for m in mentor if isinstance(m, str)]
             if isinstance(mentor, list)
             else [],
-            context_id=_text(context.get("id")) if isinstance(context, dict) else None,
-            context_title=_text(context.get("title")) if isinstance(context, dict) else None,
-            context_label=_text(context.get("label")) if isinstance(context, dict) else None,
-            resource_link_id=_text(link.get("id")) if isinstance(link, dict) else None,
-            resource_link_title=_text(link.get("title")) if isinstance(link, dict) else None,
-            custom=custom if isinstance(custom, dict) else {},
+            context_id=_text(context.get("id")),
+            context_title=_text(context.get("title")),
+            context_label=_text(context.get("label")),
+            resource_link_id=_text(link.get("id")),
+            resource_link_title=_text(link.get("title")),
+            custom=_object(claims.get(CLAIM + "custom")),
             ags=AgsEndpoint.model_validate(ags_raw) if isinstance(ags_raw, dict) else None,
             deep_linking=DeepLinkingSettings.model_validate(dl_raw)
             if isinstance(dl_raw, dict)

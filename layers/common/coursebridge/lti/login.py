@@ -29,6 +29,7 @@ from coursebridge.lti.launch_data import (
 )
 from coursebridge.lti.request import ApiGatewayRequest
 from coursebridge.lti.tool_config import find_registration, registrations_for
+from coursebridge.store.platforms import PlatformRegistration
 
 STATE_COOKIE = "state_"  # cookie "cb_state_<state>" = browser key
 PLATFORM_STORAGE_PREFIX = "cbp-"  # states whose browser key is also in platform storage
@@ -72,21 +73,7 @@ def start_login(request: ApiGatewayRequest, store: LoginStateStore | None = None
     message_hint = _param(request, "lti_message_hint")
     storage_target = _param(request, "lti_storage_target")
 
-    if not registrations_for(issuer):
-        raise LoginRejected("iss", f"the platform {issuer!r} is not registered with this tool")
-    registration = find_registration(issuer, client_id or None)
-    if registration is None:
-        if client_id:
-            raise LoginRejected(
-                "client_id", f"client_id {client_id!r} is not registered for {issuer!r}"
-            )
-        raise LoginRejected(
-            "client_id", "this platform has several registrations: client_id is required"
-        )
-    if deployment_id and deployment_id not in registration.deployment_ids:
-        raise LoginRejected(
-            "lti_deployment_id", f"deployment {deployment_id!r} is not registered for this platform"
-        )
+    registration = _registration(issuer, client_id, deployment_id)
     if not request.is_own_url(target_link_uri):
         raise LoginRejected("target_link_uri", "target_link_uri does not point at this tool")
 
@@ -132,3 +119,23 @@ def start_login(request: ApiGatewayRequest, store: LoginStateStore | None = None
             "value": browser_key,
         }
     return redirect
+
+
+def _registration(issuer: str, client_id: str, deployment_id: str) -> PlatformRegistration:
+    """The registration the login names; client_id may be left out when the issuer has one."""
+    if not registrations_for(issuer):
+        raise LoginRejected("iss", f"the platform {issuer!r} is not registered with this tool")
+    registration = find_registration(issuer, client_id or None)
+    if registration is None:
+        if client_id:
+            raise LoginRejected(
+                "client_id", f"client_id {client_id!r} is not registered for {issuer!r}"
+            )
+        raise LoginRejected(
+            "client_id", "this platform has several registrations: client_id is required"
+        )
+    if deployment_id and deployment_id not in registration.deployment_ids:
+        raise LoginRejected(
+            "lti_deployment_id", f"deployment {deployment_id!r} is not registered for this platform"
+        )
+    return registration

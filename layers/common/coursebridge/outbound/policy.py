@@ -105,15 +105,23 @@ class OutboundPolicy:
         host = (parts.hostname or "").rstrip(".")
         if not host:
             raise UrlNotAllowed(url, "the URL has no host")
-        literal = _literal(host)
-        loopback = _is_loopback_name(host) or bool(literal and literal.is_loopback)
-        if literal is not None:
-            self.check_address(literal, url)
-        elif _is_loopback_name(host) and not self.allow_loopback:
-            raise UrlNotAllowed(url, f"{host} is a loopback address, not a public one")
+        loopback = self._check_host(host, url)
         if scheme == "http" and not (self.allow_loopback and loopback):
             raise UrlNotAllowed(url, "the URL must be https")
         return parts
+
+    def _check_host(self, host: str, url: str) -> bool:
+        """Whether ``host`` is a loopback one; refused when it is an address or a loopback
+        name this policy does not allow."""
+        literal = _literal(host)
+        if literal is not None:
+            self.check_address(literal, url)
+            return literal.is_loopback
+        if not _is_loopback_name(host):
+            return False
+        if not self.allow_loopback:
+            raise UrlNotAllowed(url, f"{host} is a loopback address, not a public one")
+        return True
 
     def check_address(self, address: IpAddress, url: str) -> None:
         category = address_category(address)

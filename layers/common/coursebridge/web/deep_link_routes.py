@@ -25,7 +25,7 @@ from coursebridge.grades.grading import GradeInvalid, parse_number
 from coursebridge.keyring import active_signing_key_id
 from coursebridge.lti.platform_origins import origin_of
 from coursebridge.signing import KmsSigner
-from coursebridge.store.classes import ClassStore, UnitRecord
+from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
 from coursebridge.store.deep_links import DeepLinkStore, PendingDeepLink
 from coursebridge.web.authz import require_teacher, require_valid_id
 from coursebridge.web.errors import BadRequest, Conflict, NotFound
@@ -59,17 +59,29 @@ def picker(classId: str) -> Response:
     pending = _pending(classId, session.account_id)
     if not accepts_resource_links(pending):
         raise BadRequest("this LMS does not accept LTI resource links here")
+    return _picker_page(200, cls, pending, token)
+
+
+def _picker_page(
+    status: int,
+    cls: ClassRecord,
+    pending: PendingDeepLink,
+    token: str,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The picker; after a refused "new unit", with the reason above it and the input kept."""
     return page(
-        200,
+        status,
         "deep_link.html",
         cls=cls,
-        units=ClassStore().units_of_class(classId),
+        units=ClassStore().units_of_class(cls.class_id),
         pending=pending,
         token=token,
-        action=f"/app/classes/{classId}/deep-link",
+        action=f"/app/classes/{cls.class_id}/deep-link",
         multiple=pending.settings.accept_multiple,
-        error=None,
-        form={},
+        error=error,
+        form=form or {},
     )
 
 
@@ -93,8 +105,29 @@ def _new_unit(class_id: str, org_id: str, form: dict[str, str]) -> UnitRecord:
     )
 
 
-def _chosen_units(form_items: list[tuple[str, str]]) -> list[str]:
-    return [value for name, value in form_items if name == "unit" and value]
+def _chosen_units(form_items: list[tuple[str, str]], pending: PendingDeepLink) -> list[str]:
+    """The unit ids ticked (``new`` for a new unit), each once; as many as the LMS accepts."""
+    chosen = [value for name, value in form_items if name == "unit" and value]
+    if not chosen:
+        raise BadRequest("choose a unit (or a new unit) to add")
+    if len(chosen) > 1 and not pending.settings.accept_multiple:
+        raise BadRequest("this LMS accepts only one item: choose one unit")
+    return list(dict.fromkeys(chosen))
+
+
+def _units(cls: ClassRecord, chosen: list[str], form: dict[str, str]) -> list[UnitRecord]:
+    """The chosen units of this class, creating the new one (UnitInvalid if its fields are not)."""
+    store = ClassStore()
+    units: list[UnitRecord] = []
+    for unit_id in chosen:
+        if unit_id == NEW_UNIT:
+            units.append(_new_unit(cls.class_id, cls.org_id, form))
+            continue
+        unit = store.get_unit(require_valid_id(unit_id, "unit"))
+        if unit is None or unit.class_id != cls.class_id:
+            raise BadRequest(f"unit {unit_id} is not a unit of this class")
+        units.append(unit)
+    return units
 
 
 @router.post(PICKER)
@@ -106,35 +139,11 @@ def choose(classId: str) -> Response:
     pending = _pending(classId, session.account_id)
     if form.get("launch_id") != pending.launch_id:
         raise Conflict("a newer deep-linking request replaced this one: use the newest window")
-    chosen = _chosen_units(form_items)
-    if not chosen:
-        raise BadRequest("choose a unit (or a new unit) to add")
-    if len(chosen) > 1 and not pending.settings.accept_multiple:
-        raise BadRequest("this LMS accepts only one item: choose one unit")
-    store = ClassStore()
-    units: list[UnitRecord] = []
+    chosen = _chosen_units(form_items, pending)
     try:
-        for unit_id in dict.fromkeys(chosen):
-            if unit_id == NEW_UNIT:
-                units.append(_new_unit(classId, cls.org_id, form))
-                continue
-            unit = store.get_unit(require_valid_id(unit_id, "unit"))
-            if unit is None or unit.class_id != classId:
-                raise BadRequest(f"unit {unit_id} is not a unit of this class")
-            units.append(unit)
+        units = _units(cls, chosen, form)
     except UnitInvalid as error:
-        return page(
-            400,
-            "deep_link.html",
-            cls=cls,
-            units=store.units_of_class(classId),
-            pending=pending,
-            token=token,
-            action=f"/app/classes/{classId}/deep-link",
-            multiple=pending.settings.accept_multiple,
-            error=str(error),
-            form=form,
-        )
+        return _picker_page(400, cls, pending, token, str(error), form)
     try:
         jwt = signed_response(pending, units, KmsSigner(active_signing_key_id()))
     except DeepLinkRefused as error:

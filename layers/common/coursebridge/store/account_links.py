@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from coursebridge.settings import get_settings
 from coursebridge.store import claims, keys
@@ -50,9 +50,6 @@ class AccountChanges:
         if self.new_email:
             found.append("email")
         return found
-
-    def without_email(self) -> AccountChanges:
-        return replace(self, new_email=None, old_email=None)
 
 
 def _account_update(

@@ -134,9 +134,6 @@ class MemberStore:
         )
         return [item["gsi1sk"] for item in items]
 
-    def record_visit(self, unit_id: str, account_id: str) -> None:
-        app_table().update_item(**_visit_update(unit_id, account_id))
-
     def visits(self, unit_id: str) -> dict[str, Visit]:
         items = query_all(
             app_table(),

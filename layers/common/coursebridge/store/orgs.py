@@ -16,7 +16,6 @@ from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.errors import OrgAlreadyExists, SchoolAlreadyOwned
-from coursebridge.store.queries import query_all
 from coursebridge.store.transactions import transact
 
 __all__ = ["Org", "OrgAlreadyExists", "OrgStore", "SchoolAlreadyOwned", "admin_item"]
@@ -86,13 +85,6 @@ class OrgStore:
 
     def record_admin(self, org_id: str, school_id: str, account_id: str) -> None:
         app_table().put_item(Item=admin_item(org_id, school_id, account_id))
-
-    def list_admins(self, org_id: str) -> list[dict]:
-        return query_all(
-            app_table(),
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :admin)",
-            ExpressionAttributeValues={":pk": keys.org(org_id)["pk"], ":admin": keys.ADMIN},
-        )
 
 
 def admin_item(org_id: str, school_id: str, account_id: str) -> dict:

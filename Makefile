@@ -47,7 +47,8 @@ $(SAM_VENV)/.installed:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(PY) tools/complexity_gate.py layers/common/coursebridge --exclude imports --exclude store
+	$(VENV)/bin/mypy
+	$(PY) tools/complexity_gate.py layers/common/coursebridge
 	$(VENV)/bin/cfn-lint template.yaml
 
 format: $(VENV)/.installed

@@ -11,14 +11,8 @@ from coursebridge import aws
 from coursebridge.imports import run as import_run
 from coursebridge.imports.apply import MAX_ACTIONS, WORKERS, wire_action
 from coursebridge.settings import get_settings
-from coursebridge.store.accounts import EMAIL, Account, issued_partition
-
-
-def _put(table: str, item: dict) -> dict:
-    condition = "attribute_not_exists(userId)"
-    return wire_action(
-        {"Put": {"TableName": table, "Item": item, "ConditionExpression": condition}}
-    )
+from coursebridge.store import claims
+from coursebridge.store.accounts import Account
 
 
 def raw_transactions(path: Path) -> list[list[list[dict]]]:
@@ -38,13 +32,10 @@ def raw_transactions(path: Path) -> list[list[list[dict]]]:
             item = account.to_item()
             item.update(importJob="raw", importRow=number, importOutcome="created",
                         createdAt=0, updatedAt=0)  # fmt: skip
-            claim = {"kind": "email-claim", "accountId": account.account_id}
-            users.append([
-                _put(table, item),
-                _put(table, {"platform": EMAIL, "userId": email, **claim}),
-                _put(table, {"platform": issued_partition(school), "userId": issued,
-                             "kind": "issued-claim", "accountId": account.account_id}),
-            ])  # fmt: skip
+            account_put = {"Put": {"TableName": table, "Item": item,
+                                   "ConditionExpression": claims.FREE}}  # fmt: skip
+            user_claims = claims.claim_actions(table, account.account_id, email, {school: issued})
+            users.append([wire_action(action) for action in (account_put, *user_claims)])
     batches = []
     for start in range(0, len(users), import_run.BATCH_ROWS):
         batch = users[start : start + import_run.BATCH_ROWS]

@@ -117,26 +117,39 @@ class AccountBatches:
         return self.client.batch_get_item(RequestItems=request)
 
     def lookup(self, rows: Iterable[UserRow]) -> Lookups:
-        rows = list(rows)
+        email_holders, issued_holders = self._claim_holders(list(rows))
+        return Lookups(
+            accounts_by_email=self._accounts_by_email(email_holders), issued_holders=issued_holders
+        )
+
+    def _claim_holders(
+        self, rows: list[UserRow]
+    ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        """The accounts holding the rows' emails, and those holding their (school, issuedID)."""
         claim_keys = [keys.email_claim(row.email) for row in rows]
         claim_keys += [keys.issued_claim(row.school_id, row.issued_id) for row in rows]
         email_holders: dict[str, str] = {}
-        issued: dict[tuple[str, str], str] = {}
+        issued_holders: dict[tuple[str, str], str] = {}
         for item in self._batch_get(claim_keys):
             kind, value = keys.claim_of(item) or ("", "")
             if kind == "email":
                 email_holders[value] = item["accountId"]
             else:
-                issued[(kind.removeprefix("issued:"), value)] = item["accountId"]
+                issued_holders[(kind.removeprefix("issued:"), value)] = item["accountId"]
+        return email_holders, issued_holders
+
+    def _accounts_by_email(self, email_holders: dict[str, str]) -> dict[str, Existing]:
+        """The accounts behind the email claims, as the plan sees them; gone ones left out."""
+        if not email_holders:
+            return {}
+        account_keys = [keys.account(a) for a in email_holders.values()]
+        by_id = {item["userId"]: item for item in self._batch_get(account_keys)}
         accounts: dict[str, Existing] = {}
-        if email_holders:
-            account_keys = [keys.account(a) for a in email_holders.values()]
-            by_id = {item["userId"]: item for item in self._batch_get(account_keys)}
-            for email, account_id in email_holders.items():
-                item = by_id.get(account_id)
-                if item is not None:
-                    accounts[email] = Existing(Account.from_item(item), _stamp(item))
-        return Lookups(accounts_by_email=accounts, issued_holders=issued)
+        for email, account_id in email_holders.items():
+            found = by_id.get(account_id)
+            if found is not None:
+                accounts[email] = Existing(Account.from_item(found), _stamp(found))
+        return accounts
 
     # ---------------------------------------------------------------- writes
     def actions(self, plan: Create | Update) -> list[dict]:
@@ -250,24 +263,27 @@ class AccountBatches:
                 self._transact([action for _, row_actions in pending for action in row_actions])
                 return failures
             except ClientError as error:
-                if error.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                if is_transient(error):  # throttled or conflicting still: never a row's fault
-                    raise
-                reasons = error.response.get("CancellationReasons") or []
+                reasons = _row_cancellation_reasons(error)
             refused = self._refused_rows(pending, reasons)
             if not refused:
-                if len(pending) == 1:
-                    plan, row_actions = pending[0]
-                    failures[plan.row.row] = self._failure(plan, row_actions, reasons)
-                    return failures
-                for member in pending:
-                    failures.update(self._write_group([member]))
+                failures.update(self._write_alone(pending, reasons))
                 return failures
             for plan, row_actions, row_reasons in refused:
                 failures[plan.row.row] = self._failure(plan, row_actions, row_reasons)
             failed = {plan.row.row for plan, _, _ in refused}
             pending = [member for member in pending if member[0].row.row not in failed]
+        return failures
+
+    def _write_alone(
+        self, group: list[tuple[Create | Update, list[dict]]], reasons: list[dict]
+    ) -> dict[int, RowFailure]:
+        """A cancellation that names no row: a lone row fails, several go one transaction each."""
+        if len(group) == 1:
+            plan, row_actions = group[0]
+            return {plan.row.row: self._failure(plan, row_actions, reasons)}
+        failures: dict[int, RowFailure] = {}
+        for member in group:
+            failures.update(self._write_group([member]))
         return failures
 
     @staticmethod
@@ -301,6 +317,16 @@ class AccountBatches:
             message, field = ISSUED_TAKEN, "issuedID"
         row = plan.row
         return RowFailure(row.row, row.cells, [RowError(row.row, field, message)])
+
+
+def _row_cancellation_reasons(error: ClientError) -> list[dict]:
+    """The reasons of a transaction cancelled by the rows' conditions; any other error raises.
+
+    Throttled or conflicting still after the retries is never a row's fault: it propagates.
+    """
+    if error.response["Error"]["Code"] != "TransactionCanceledException" or is_transient(error):
+        raise error
+    return error.response.get("CancellationReasons") or []
 
 
 def _stamp(item: dict) -> Stamp | None:

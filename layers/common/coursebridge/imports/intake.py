@@ -31,6 +31,24 @@ Secret = Callable[[], bytes]
 
 def job_for_s3_record(record: dict, owner: str, secret: Secret = _SecretCache.get) -> Job | None:
     """The job to run for an ObjectCreated record, or None when there is nothing to run."""
+    found = _new_object(record)
+    if found is None:
+        return None
+    source, head = found
+    obj = record["s3"]["object"]
+    version_id = obj.get("versionId") or head.version_id
+    upload = Upload(source.bucket, source.key, version_id or obj.get("eTag") or head.etag)
+    job = _job_of(JobStore(owner), upload, version_id, head, secret)
+    if job.status == "rejected":
+        if _carries_password(head):
+            source.drop_password(head, upload.job_id)
+        return None
+    return job
+
+
+def _new_object(record: dict) -> tuple[UploadedObject, ObjectHead] | None:
+    """The uploaded object and its head; None when it is not an upload, is gone, or is
+    our own metadata rewrite."""
     bucket = record["s3"]["bucket"]["name"]
     key = unquote_plus(record["s3"]["object"]["key"])
     try:
@@ -38,25 +56,26 @@ def job_for_s3_record(record: dict, owner: str, secret: Secret = _SecretCache.ge
     except NotAnUpload:
         logger.warning("ignoring object outside uploads/<admin>/", extra={"key": key})
         return None
-    obj = record["s3"]["object"]
-    source = UploadedObject(bucket, key, obj.get("versionId"))
+    source = UploadedObject(bucket, key, record["s3"]["object"].get("versionId"))
     head = source.head()
     if head is None or PROCESSED_MARK in head.metadata:
         return None  # deleted since, or our own metadata rewrite
-    version_id = obj.get("versionId") or head.version_id
-    upload = Upload(bucket, key, version_id or obj.get("eTag") or head.etag)
-    jobs = JobStore(owner)
+    return source, head
+
+
+def _job_of(
+    jobs: JobStore, upload: Upload, version_id: str | None, head: ObjectHead, secret: Secret
+) -> Job:
+    """The upload's job: the one recorded, or a new one (the first of racing deliveries wins)."""
     job = jobs.get(upload)
-    if job is None:
-        job = _new_job(upload, version_id, head, secret)
-        if not jobs.create(job):
-            job = jobs.get(upload)
-            assert job is not None
-    if job.status == "rejected":
-        if _carries_password(head):
-            source.drop_password(head, upload.job_id)
-        return None
-    return job
+    if job is not None:
+        return job
+    job = _new_job(upload, version_id, head, secret)
+    if jobs.create(job):
+        return job
+    winner = jobs.get(upload)
+    assert winner is not None
+    return winner
 
 
 def _new_job(upload: Upload, version_id: str | None, head: ObjectHead, secret: Secret) -> Job:

@@ -64,31 +64,8 @@ class Header:
                 "no_header",
                 "Row 1 is empty: the first row must name the columns " + ", ".join(REQUIRED) + ".",
             )
-        index: dict[str, int] = {}
-        ignored: list[str] = []
-        seen: dict[str, str] = {}
-        for position, name in enumerate(names):
-            key = name.lower()
-            if key in seen and name:
-                raise FileError("duplicate_column", f"Duplicate column: {name}")
-            seen[key] = name
-            if key in _CANONICAL:
-                index[_CANONICAL[key]] = position
-            elif name:
-                ignored.append(name)
-        missing = [name for name in REQUIRED if name not in index]
-        if len(missing) == len(REQUIRED):
-            raise FileError(
-                "no_header",
-                "No header row: the first row must name the columns "
-                + ", ".join(REQUIRED)
-                + f" (found: {', '.join(n for n in names if n)[:200]}).",
-            )
-        if missing:
-            raise FileError(
-                "missing_columns",
-                f"Missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-            )
+        index, ignored = _column_positions(names)
+        _require_columns(names, index)
         return cls(cells=list(cells), index=index, ignored=ignored, delimiter=delimiter)
 
     def to_state(self) -> dict:
@@ -102,6 +79,40 @@ class Header:
             index={k: int(v) for k, v in state["index"].items()},
             ignored=list(state["ignored"]),
             delimiter=state.get("delimiter", ","),  # jobs started before it was stored
+        )
+
+
+def _column_positions(names: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Where each required column is (any case), and the other named columns, in order."""
+    index: dict[str, int] = {}
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for position, name in enumerate(names):
+        key = name.lower()
+        if key in seen and name:
+            raise FileError("duplicate_column", f"Duplicate column: {name}")
+        seen[key] = name
+        if key in _CANONICAL:
+            index[_CANONICAL[key]] = position
+        elif name:
+            ignored.append(name)
+    return index, ignored
+
+
+def _require_columns(names: list[str], index: dict[str, int]) -> None:
+    """No required column at all: not a header; some missing: which ones."""
+    missing = [name for name in REQUIRED if name not in index]
+    if len(missing) == len(REQUIRED):
+        raise FileError(
+            "no_header",
+            "No header row: the first row must name the columns "
+            + ", ".join(REQUIRED)
+            + f" (found: {', '.join(n for n in names if n)[:200]}).",
+        )
+    if missing:
+        raise FileError(
+            "missing_columns",
+            f"Missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
         )
 
 

@@ -83,9 +83,6 @@ class Lookups:
     issued_holders: Mapping[tuple[str, str], str]  # (schoolID, issuedID) → accountId
 
 
-NONE_FOUND = Lookups(accounts_by_email={}, issued_holders={})
-
-
 def within_authority(account: Account, org_id: str) -> bool:
     """May an upload for ``org_id`` change this account? Only if it is that org's alone."""
     return account.orgs == {org_id}
@@ -102,6 +99,37 @@ def _is_unchanged(row: UserRow, account: Account, org_id: str) -> bool:
     )
 
 
+def plan_create(row: UserRow, org_id: str, password_hash: str | None) -> Create:
+    """The row as a new account of ``org_id``: what ``plan_row`` decides when no account
+    holds its email and no other account its issuedID."""
+    account = Account(
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        is_teacher=row.is_teacher,
+        orgs={org_id},
+        schools={row.school_id},
+        issued_ids={row.school_id: row.issued_id},
+        password_hash=password_hash,
+        must_change_password=password_hash is not None,
+        source="csv",
+    )
+    return Create(row, account)
+
+
+def _refusal(
+    row: UserRow, existing: Existing | None, lookups: Lookups, org_id: str
+) -> RowFailure | None:
+    """The row's failure when its email is an account outside the uploader's authority or
+    its issuedID is another account's; None when the row may go on."""
+    if existing is not None and not within_authority(existing.account, org_id):
+        return RowFailure(row.row, row.cells, [RowError(row.row, "email", FOREIGN_ACCOUNT)])
+    holder = lookups.issued_holders.get((row.school_id, row.issued_id))
+    if holder and (existing is None or holder != existing.account.account_id):
+        return RowFailure(row.row, row.cells, [RowError(row.row, "issuedID", ISSUED_TAKEN)])
+    return None
+
+
 def plan_row(
     row: UserRow,
     lookups: Lookups,
@@ -114,25 +142,11 @@ def plan_row(
     if stamp and (stamp.job_id, stamp.row) == (job_id, row.row):
         return AlreadyApplied(row, stamp.outcome)
     school = schools[row.school_id]
-    if existing is not None and not within_authority(existing.account, school.org_id):
-        return RowFailure(row.row, row.cells, [RowError(row.row, "email", FOREIGN_ACCOUNT)])
-    holder = lookups.issued_holders.get((row.school_id, row.issued_id))
-    if holder and (existing is None or holder != existing.account.account_id):
-        return RowFailure(row.row, row.cells, [RowError(row.row, "issuedID", ISSUED_TAKEN)])
+    refused = _refusal(row, existing, lookups, school.org_id)
+    if refused is not None:
+        return refused
     if existing is None:
-        account = Account(
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            is_teacher=row.is_teacher,
-            orgs={school.org_id},
-            schools={row.school_id},
-            issued_ids={row.school_id: row.issued_id},
-            password_hash=password_hash,
-            must_change_password=password_hash is not None,
-            source="csv",
-        )
-        return Create(row, account)
+        return plan_create(row, school.org_id, password_hash)
     new_password = password_hash if school.password_override else None
     if new_password is None and _is_unchanged(row, existing.account, school.org_id):
         return Unchanged(row)

@@ -18,7 +18,6 @@ def build_report_email(
     link: str | None = None,
 ) -> EmailMessage:
     counts = summary.counts
-    verb = "would be" if summary.dry_run else "were"
     title = "Dry run of" if summary.dry_run else "Import of"
     message = EmailMessage()
     message["From"] = sender
@@ -31,22 +30,7 @@ def build_report_email(
         lines.append("The file was not imported; nothing was changed:")
         lines += [f"  - {error['message']}" for error in summary.file_errors]
     else:
-        lines += [
-            f"Created:   {counts['created']}",
-            f"Updated:   {counts['updated']}",
-            f"Unchanged: {counts['unchanged']}",
-            f"Failed:    {counts['failed']}",
-            "",
-            f"Accounts {verb} created or updated as counted above.",
-        ]
-        if summary.ignored_columns:
-            lines.append("Ignored columns: " + ", ".join(summary.ignored_columns))
-        if summary.first_errors:
-            lines += ["", "First errors:"]
-            lines += [f"  Row {e.row}: {e.message}" for e in summary.first_errors]
-        if counts["failed"]:
-            lines += ["", "The failed rows are in the attached errors file with an error column:",
-                      "correct them and upload that file again."]  # fmt: skip
+        lines += _outcome_lines(summary)
     if link:
         lines += ["", f"Errors file (link valid 7 days): {link}"]
     lines += ["", f"Full report: {summary.json_key}"]
@@ -55,6 +39,29 @@ def build_report_email(
         name = summary.csv_key.rsplit("/", 1)[-1]
         message.add_attachment(attachment, maintype="text", subtype="csv", filename=name)
     return message
+
+
+def _outcome_lines(summary: ReportSummary) -> list[str]:
+    """The counts of an imported file, its ignored columns and its first errors."""
+    counts = summary.counts
+    verb = "would be" if summary.dry_run else "were"
+    lines = [
+        f"Created:   {counts['created']}",
+        f"Updated:   {counts['updated']}",
+        f"Unchanged: {counts['unchanged']}",
+        f"Failed:    {counts['failed']}",
+        "",
+        f"Accounts {verb} created or updated as counted above.",
+    ]
+    if summary.ignored_columns:
+        lines.append("Ignored columns: " + ", ".join(summary.ignored_columns))
+    if summary.first_errors:
+        lines += ["", "First errors:"]
+        lines += [f"  Row {e.row}: {e.message}" for e in summary.first_errors]
+    if counts["failed"]:
+        lines += ["", "The failed rows are in the attached errors file with an error column:",
+                  "correct them and upload that file again."]  # fmt: skip
+    return lines
 
 
 def send_report_email(

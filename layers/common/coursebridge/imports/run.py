@@ -29,12 +29,12 @@ from coursebridge.imports.jobs import FINISHED, Job, JobStore, LeaseLost
 from coursebridge.imports.options import Upload
 from coursebridge.imports.parse import Header, Record, is_blank, read_records
 from coursebridge.imports.plan import (
-    NONE_FOUND,
     AlreadyApplied,
     Create,
     Plan,
     School,
     outcome_of,
+    plan_create,
     plan_row,
     row_number,
 )
@@ -291,27 +291,40 @@ class Importer:
         """
         if not valid:
             return []
-        job = self.job
-        allowed = self.uploader.schools
         decided: dict[int, Plan] = {}
         rest = valid
-        if self._expect_new and not job.dry_run:
-            creates = [plan_row(row, NONE_FOUND, allowed, job.upload.job_id, job.password_hash)
-                       for row in valid]  # fmt: skip
-            refused = batches.apply(creates)
-            decided = {p.row.row: p for p in creates if p.row.row not in refused}
-            rest = [row for row in valid if row.row in refused]
+        if self._expect_new and not self.job.dry_run:
+            decided, rest = self._write_as_new(valid, batches)
         if rest:
-            lookups = batches.lookup(rest)
-            plans = [plan_row(row, lookups, allowed, job.upload.job_id, job.password_hash)
-                     for row in rest]  # fmt: skip
-            if not job.dry_run:
-                written = batches.apply(plans)  # the rows that failed while writing
-                plans = [written.get(row_number(p), p) for p in plans]
-            decided.update((row_number(p), p) for p in plans)
+            decided.update((row_number(p), p) for p in self._plan_looked_up(rest, batches))
         created = sum(isinstance(p, Create) for p in decided.values())
         self._expect_new = created >= NEW_SHARE * len(valid)
         return [decided[row.row] for row in valid]
+
+    def _write_as_new(
+        self, valid: list[UserRow], batches: AccountBatches
+    ) -> tuple[dict[int, Plan], list[UserRow]]:
+        """Every row written as a new account, unlooked-up: the rows so created, and the
+        rows whose claims refused it (their email or issuedID is already held)."""
+        allowed = self.uploader.schools
+        password_hash = self.job.password_hash
+        creates = [plan_create(row, allowed[row.school_id].org_id, password_hash)
+                   for row in valid]  # fmt: skip
+        refused = batches.apply(creates)
+        decided: dict[int, Plan] = {p.row.row: p for p in creates if p.row.row not in refused}
+        return decided, [row for row in valid if row.row in refused]
+
+    def _plan_looked_up(self, rows: list[UserRow], batches: AccountBatches) -> list[Plan]:
+        """The rows planned against the accounts the table holds, written unless a dry run."""
+        job = self.job
+        allowed = self.uploader.schools
+        lookups = batches.lookup(rows)
+        plans = [plan_row(row, lookups, allowed, job.upload.job_id, job.password_hash)
+                 for row in rows]  # fmt: skip
+        if not job.dry_run:
+            written = batches.apply(plans)  # the rows that failed while writing
+            plans = [written.get(row_number(p), p) for p in plans]
+        return plans
 
     # ---------------------------------------------------------------- report
     def report(self) -> None:

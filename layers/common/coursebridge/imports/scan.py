@@ -61,12 +61,37 @@ def scan_file(
 ) -> tuple[ScanResult, Iterator[RowError]]:
     """Raises FileError; returns the layout and the duplicate findings."""
     encoding, _bom, records, delimiter = open_records(chunks)
+    header_record = _header_record(records)
+    header = Header.from_cells(header_record.cells, delimiter)
+    rows = _find_duplicates(records, header, max_rows, finder)
+    if rows == 0:
+        raise FileError("no_rows", "The file has a header but no user rows.")
+    result = ScanResult(
+        encoding=encoding,
+        header=header,
+        body_start=header_record.end,
+        first_row=header_record.row + 1,
+        first_line=header_record.line + 1,
+        rows=rows,
+    )
+    return result, finder.findings()
+
+
+def _header_record(records: Iterator[Record]) -> Record:
+    """Row 1; a file of blank rows only is empty (it reads them all to know)."""
     header_record = next(records, None)
     if header_record is None:
         raise FileError("empty", "The file is empty.")
     if is_blank(header_record.cells) and all(is_blank(r.cells) for r in records):
         raise FileError("empty", "The file is empty.")
-    header = Header.from_cells(header_record.cells, delimiter)
+    return header_record
+
+
+def _find_duplicates(
+    records: Iterator[Record], header: Header, max_rows: int, finder: DuplicateFinder
+) -> int:
+    """Give every row's email and (school, issuedID) to the finder; returns the rows
+    that are not blank. More than ``max_rows`` is a file error."""
     rows = 0
     for record in records:
         if is_blank(record.cells):
@@ -81,14 +106,4 @@ def scan_file(
         school, issued = cell(record, header, "schoolID"), cell(record, header, "issuedID")
         if school and issued:
             finder.add("issuedID", f"{school}\x00{issued}", record.row)
-    if rows == 0:
-        raise FileError("no_rows", "The file has a header but no user rows.")
-    result = ScanResult(
-        encoding=encoding,
-        header=header,
-        body_start=header_record.end,
-        first_row=header_record.row + 1,
-        first_line=header_record.line + 1,
-        rows=rows,
-    )
-    return result, finder.findings()
+    return rows

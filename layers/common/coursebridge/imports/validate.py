@@ -66,6 +66,27 @@ def _text_errors(row: int, field: str, value: str, limit: int) -> list[RowError]
     return []
 
 
+def _add_value_errors(
+    errors: list[RowError],
+    row: int,
+    values: dict[str, str],
+    email: str | None,
+    allowed_schools: Collection[str],
+) -> None:
+    """Append the errors of the values given (a missing value has its own error)."""
+    for name, limit in (("firstName", MAX_NAME), ("lastName", MAX_NAME)):
+        errors += _text_errors(row, name, values[name], limit)
+    if values["email"] and email is None:
+        errors.append(RowError(row, "email", "Validation isEmail on email failed"))
+    if values["isTeacher"] and values["isTeacher"] not in ("0", "1"):
+        errors.append(RowError(row, "isTeacher", "isTeacher must be 0 or 1"))
+    if values["issuedID"]:
+        errors += _text_errors(row, "issuedID", values["issuedID"], MAX_ISSUED_ID)
+    school = values["schoolID"]
+    if school and school not in allowed_schools:
+        errors.append(RowError(row, "schoolID", "Unauthorized school"))
+
+
 def validate_record(
     record: Record, header: Header, allowed_schools: Collection[str]
 ) -> UserRow | RowFailure:
@@ -76,18 +97,8 @@ def validate_record(
     for name in REQUIRED:
         if not values[name]:
             errors.append(RowError(row, name, f"Missing value for {name}"))
-    for name, limit in (("firstName", MAX_NAME), ("lastName", MAX_NAME)):
-        errors += _text_errors(row, name, values[name], limit)
     email = clean_email(values["email"]) if values["email"] else ""
-    if values["email"] and email is None:
-        errors.append(RowError(row, "email", "Validation isEmail on email failed"))
-    if values["isTeacher"] and values["isTeacher"] not in ("0", "1"):
-        errors.append(RowError(row, "isTeacher", "isTeacher must be 0 or 1"))
-    if values["issuedID"]:
-        errors += _text_errors(row, "issuedID", values["issuedID"], MAX_ISSUED_ID)
-    school = values["schoolID"]
-    if school and school not in allowed_schools:
-        errors.append(RowError(row, "schoolID", "Unauthorized school"))
+    _add_value_errors(errors, row, values, email, allowed_schools)
     if errors:
         return RowFailure(row=row, cells=record.cells, errors=errors)
     return UserRow(
@@ -97,6 +108,6 @@ def validate_record(
         email=email or "",
         is_teacher=values["isTeacher"] == "1",
         issued_id=clean_text(values["issuedID"], MAX_ISSUED_ID),
-        school_id=school,
+        school_id=values["schoolID"],
         cells=record.cells,
     )

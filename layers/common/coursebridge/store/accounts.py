@@ -80,14 +80,14 @@ class Account(BaseModel):
         ):
             if value:
                 item[attr] = set(value)
-        for attr, value in (
+        for attr, scalar in (
             ("email", self.email),
             ("studentId", self.student_id),
             ("passwordHash", self.password_hash),
             ("linkedAt", self.linked_at),
         ):
-            if value:
-                item[attr] = value
+            if scalar:
+                item[attr] = scalar
         return item
 
     @classmethod

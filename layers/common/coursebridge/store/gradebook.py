@@ -81,15 +81,20 @@ def released_grade(item: dict[str, Any], release_epoch: int) -> ReleasedGrade | 
             comment=str(item.get("comment") or ""),
             graded_at=int(item.get("gradedAt") or 0),
         )
-    if item.get("releasedVersion"):
-        return ReleasedGrade(
-            version=int(item["releasedVersion"]),
-            score=item.get("releasedScore"),
-            max_score=item.get("releasedMaxScore"),
-            comment=str(item.get("releasedComment") or ""),
-            graded_at=int(item.get("releasedGradedAt") or 0),
-        )
-    return None
+    return _released_snapshot(item)
+
+
+def _released_snapshot(item: dict[str, Any]) -> ReleasedGrade | None:
+    """The copy of the released version that a save since the release kept, if any."""
+    if not item.get("releasedVersion"):
+        return None
+    return ReleasedGrade(
+        version=int(item["releasedVersion"]),
+        score=item.get("releasedScore"),
+        max_score=item.get("releasedMaxScore"),
+        comment=str(item.get("releasedComment") or ""),
+        graded_at=int(item.get("releasedGradedAt") or 0),
+    )
 
 
 def release_epoch_of(item: dict[str, Any] | None) -> int:
@@ -143,7 +148,6 @@ class GradeRecord(BaseModel):
 
     @classmethod
     def from_item(cls, item: dict[str, Any], release_epoch: int) -> GradeRecord:
-        released = released_grade(item, release_epoch)
         unit_id, account_id = keys.grade_ids(item)
         return cls(
             unit_id=unit_id,
@@ -156,16 +160,35 @@ class GradeRecord(BaseModel):
             sub=item.get("sub") or None,
             issuer=item.get("issuer") or None,
             registration_id=item.get("registrationId") or None,
-            released=released is not None,
-            released_score=_decimal(released.score) if released else None,
-            released_max_score=_decimal(released.max_score) if released else None,
-            released_comment=released.comment if released else None,
-            released_version=released.version if released else None,
-            released_graded_at=released.graded_at if released else None,
+            **_released_fields(released_grade(item, release_epoch)),
             sent_version=int(item.get("sentVersion") or 0),
             sent_release=item.get("sentRelease") or None,
             last_error=item.get("lastError") or None,
         )
+
+
+_NOT_RELEASED: dict[str, Any] = {
+    "released": False,
+    "released_score": None,
+    "released_max_score": None,
+    "released_comment": None,
+    "released_version": None,
+    "released_graded_at": None,
+}
+
+
+def _released_fields(released: ReleasedGrade | None) -> dict[str, Any]:
+    """``GradeRecord``'s ``released*`` fields: the released version's, or none."""
+    if released is None:
+        return _NOT_RELEASED
+    return {
+        "released": True,
+        "released_score": _decimal(released.score),
+        "released_max_score": _decimal(released.max_score),
+        "released_comment": released.comment,
+        "released_version": released.version,
+        "released_graded_at": released.graded_at,
+    }
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -187,7 +187,7 @@ class LmsProcess:
     """The demo LMS's AGS service in its own process, as a real LMS would be."""
 
     def __init__(self, jwks_url: str, latency_ms: int) -> None:
-        command = [sys.executable, "-m", "local.demo_lms.ags", "--jwks", jwks_url]
+        command = [sys.executable, "-m", "local.demo_lms.ags_server", "--jwks", jwks_url]
         command += ["--client-id", CLIENT_ID, "--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline() if self.process.stdout else ""

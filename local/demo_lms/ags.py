@@ -7,13 +7,13 @@ iss = sub = client_id, aud = this token URL, exp, jti single-use); bearer tokens
 checked for expiry and scope; scores for content type and every field.
 
 ``AgsService.handle(method, path, headers, body)`` is transport-free; the demo LMS server
-dispatches ``/token``, ``/ags/*`` and ``/gradebook*`` to it, and ``serve()`` runs it alone
-on a ``ThreadingHTTPServer`` for tests and benchmarks.
+dispatches ``/token``, ``/ags/*`` and ``/gradebook*`` to it, and ``ags_server.serve()``
+runs it alone on a ``ThreadingHTTPServer`` for tests and benchmarks. What a valid Score
+is lives in ``ags_scores``.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import random
 import secrets
@@ -22,11 +22,13 @@ import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+
+from local.demo_lms.ags_scores import score_problem
+from local.demo_lms.gradebook_page import faults_from_form, gradebook_html
 
 SCOPE_PREFIX = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 SCOPE_LINEITEM = SCOPE_PREFIX + "lineitem"
@@ -38,8 +40,6 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-ACTIVITY_PROGRESS = {"Initialized", "Started", "InProgress", "Submitted", "Completed"}
-GRADING_PROGRESS = {"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"}
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -369,7 +369,7 @@ class AgsService:
             data = self._json_body(body)
             if data is None:
                 data = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
-                data = _coerce_form(data)
+                data = faults_from_form(data)
             try:
                 faults = Faults.from_json(data)
             except TypeError as error:
@@ -390,163 +390,5 @@ class AgsService:
                 },
             )
         if not rest and method == "GET":
-            return 200, {"Content-Type": "text/html; charset=utf-8"}, self._page().encode()
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, gradebook_html(self).encode()
         return _error(404, "not_found", "no such gradebook page")
-
-    def _page(self) -> str:
-        rows = []
-        with self._lock:
-            results = sorted(self.results.values(), key=lambda r: (r["lineItemId"], r["userId"]))
-            labels = {
-                (ctx, iid): item.get("label", "")
-                for ctx, items in self.line_items.items()
-                for iid, item in items.items()
-            }
-        for r in results:
-            cells = [
-                labels.get((r["contextId"], r["lineItemId"]), r["lineItemId"]),
-                r["userId"],
-                f"{r.get('scoreGiven', '')} / {r.get('scoreMaximum', '')}",
-                r.get("comment", ""),
-                r["activityProgress"],
-                r["gradingProgress"],
-                r["timestamp"],
-            ]
-            rows.append(
-                "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
-            )
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in ("Line item", "User", "Score", "Comment", "Activity", "Grading", "Timestamp")
-        )
-        return (
-            "<!doctype html><html><head><title>Demo LMS gradebook</title></head><body>"
-            f"<h1>Gradebook</h1><p>{len(self.scores)} scores received, "
-            f"{self.token_requests} token requests.</p>"
-            f"<table border=1><tr>{head}</tr>{''.join(rows)}</table></body></html>"
-        )
-
-
-def _coerce_form(data: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "fail_user_ids":
-            out[key] = {u.strip(): "user is not enrolled" for u in value.split(",") if u.strip()}
-        elif key.startswith("rate_"):
-            out[key] = float(value or 0)
-        else:
-            out[key] = int(value or 0)
-    return out
-
-
-def score_problem(data: dict[str, Any]) -> str | None:
-    """What is wrong with a Score body (AGS 2.0 §3.4), or None."""
-    if not isinstance(data.get("userId"), str) or not data["userId"]:
-        return "userId is required"
-    if data.get("activityProgress") not in ACTIVITY_PROGRESS:
-        return "activityProgress is missing or not an AGS value"
-    if data.get("gradingProgress") not in GRADING_PROGRESS:
-        return "gradingProgress is missing or not an AGS value"
-    stamp = data.get("timestamp")
-    try:
-        parsed = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        return "timestamp must be ISO 8601 with a time zone"
-    given, maximum = data.get("scoreGiven"), data.get("scoreMaximum")
-    if given is not None:
-        if not _is_number(given) or given < 0:
-            return "scoreGiven must be a number >= 0"
-        if not _is_number(maximum) or maximum <= 0:
-            return "scoreMaximum must be a number > 0 when scoreGiven is present"
-    if "comment" in data and not isinstance(data["comment"], str):
-        return "comment must be a string"
-    return None
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-# ---------------------------------------------------------------- standalone server
-class AgsServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def __init__(self, service: AgsService, port: int) -> None:
-        self.service = service
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: AgsServer
-    protocol_version = "HTTP/1.1"
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, headers, payload = self.server.service.handle(
-            self.command, self.path, dict(self.headers.items()), body
-        )
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-    def log_message(self, *_: Any) -> None:  # quiet: tests and benchmarks read the data
-        pass
-
-
-def serve(service: AgsService, port: int = 0) -> AgsServer:
-    """Run ``service`` on 127.0.0.1 (a free port by default) in a daemon thread."""
-    server = AgsServer(service, port)
-    threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name="demo-lms-ags",
-        daemon=True,
-    ).start()
-    return server
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the AGS service alone: ``python -m local.demo_lms.ags --jwks URL [--port N]``.
-    Prints ``ready <base_url>`` when it listens (benchmarks run the LMS as its own process)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="local.demo_lms.ags")
-    parser.add_argument("--jwks", required=True, help="the tool's JWKS URL")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--client-id", action="append", dest="client_ids")
-    parser.add_argument("--latency-ms", type=int, default=0)
-    args = parser.parse_args(argv)
-    service = AgsService(
-        args.jwks,
-        client_ids=set(args.client_ids) if args.client_ids else None,
-        faults=Faults(latency_ms=args.latency_ms),
-    )
-    server = AgsServer(service, args.port)
-    print(f"ready {server.base_url}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-if __name__ == "__main__":
-    main()

@@ -14,7 +14,8 @@ from coursebridge.lti.ags import PlatformGate
 from coursebridge.lti.ags_token import TokenProvider
 from coursebridge.lti.claims import AgsEndpoint
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
-from local.demo_lms.ags import AgsService, serve
+from local.demo_lms.ags import AgsService
+from local.demo_lms.ags_server import serve
 from tests.classroom import (
     CLIENT_ID,
     DEPLOYMENT,

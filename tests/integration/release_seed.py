@@ -21,7 +21,8 @@ from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.gradebook import GradebookStore, GradeWrite
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
-from local.demo_lms.ags import AgsServer, AgsService, Faults, serve
+from local.demo_lms.ags import AgsService, Faults
+from local.demo_lms.ags_server import AgsServer, serve
 
 ISSUER = "https://demo-lms.example"
 REGISTRATION_ID = "reg_demo"

@@ -30,7 +30,8 @@ from coursebridge.lti.ags import (
 from coursebridge.lti.ags_token import AccessToken, AgsPlatform, TokenProvider
 from coursebridge.outbound.policy import LOOPBACK_SETTING
 from coursebridge.signing import rsa_public_jwk
-from local.demo_lms.ags import AgsService, Faults, serve
+from local.demo_lms.ags import AgsService, Faults
+from local.demo_lms.ags_server import serve
 
 CLIENT = "tool-1"
 

@@ -69,10 +69,10 @@ def link_to(account_id: str, **fields) -> LmsLink:
 class Mailbox:
     """Verifications that record who was asked to verify (nothing is emailed)."""
 
-    started: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    started: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
 
     def start(self, claims, org, account, email, base_url=None) -> VerificationRequired:
-        self.started.append((org.org_id, account.account_id, email, base_url))
+        self.started.append((claims.launch_id, org.org_id, account.account_id, email, base_url))
         return VerificationRequired(email)
 
 

@@ -70,6 +70,7 @@ class World:
 
     # ------------------------------------------------------------ AccountStore
     def get(self, account_id: str, consistent: bool = False) -> Account | None:
+        assert isinstance(account_id, str)  # the store builds its key from it
         if consistent is not True:
             return None  # not replicated yet, as far as this read knows
         account = self.accounts.get(account_id)

@@ -162,7 +162,9 @@ def test_an_unknown_teacher_holding_another_orgs_email_must_verify_it_first():
     mailbox = Mailbox()
     outcome = resolve(world, teacher(), mailbox=mailbox)
     assert outcome == VerificationRequired("ann@school.edu")
-    assert mailbox.started == [("acme", "acc_ann", "ann@school.edu", "https://tool.example")]
+    assert mailbox.started == [
+        ("launch-1", "acme", "acc_ann", "ann@school.edu", "https://tool.example")
+    ]
     assert world.snapshot() == before
 
 

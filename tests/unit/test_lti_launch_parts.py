@@ -247,6 +247,7 @@ def test_mentees_are_the_strings_of_a_list(value, mentees):
     [
         pytest.param({CLAIM + "message_type": "LtiSubmissionReview"}, "message_type", id="type"),
         pytest.param({CLAIM + "roles": "Learner"}, "roles", id="roles-not-a-list"),
+        pytest.param({CLAIM + "roles": ["Learner", 7]}, "roles.1", id="a-role-not-a-string"),
         pytest.param({CLAIM + "deployment_id": 7}, "deployment_id", id="deployment"),
         pytest.param({AGS_CLAIM: {"scope": "score"}}, "scope", id="ags-scope"),
         pytest.param({DL_SETTINGS_CLAIM: {}}, "deep_link_return_url", id="dl-url"),

@@ -116,11 +116,12 @@ def test_a_request_without_a_session_is_not_signed_in(monkeypatch):
 
 
 def test_a_session_is_returned_only_after_the_csrf_rule(monkeypatch):
-    session = _session()
-    monkeypatch.setattr(authz, "session_from_event", lambda event: session)
-    assert authz.require_session(_event("GET")) is session
+    session, read, write = _session(), _event("GET"), _event("POST")
+    sessions = {id(read): session, id(write): session}
+    monkeypatch.setattr(authz, "session_from_event", lambda event: sessions.get(id(event)))
+    assert authz.require_session(read) is session
     with pytest.raises(Forbidden, match="JSON request"):
-        authz.require_session(_event("POST"))
+        authz.require_session(write)
 
 
 # ------------------------------------------------------------------ ids and scope
@@ -160,10 +161,14 @@ def test_a_session_acts_only_where_it_was_launched_and_reads_nothing_else(
     assert store.reads == []
 
 
-@pytest.mark.parametrize(("class_id", "unit_id"), [("bad id", "unt_1"), ("cls_1", "bad/unit")])
-def test_a_malformed_id_is_not_found_before_any_read(store, class_id, unit_id):
-    with pytest.raises(NotFound):
+@pytest.mark.parametrize(
+    ("class_id", "unit_id", "message"),
+    [("bad id", "unt_1", "no class 'bad id'"), ("cls_1", "bad/unit", "no unit 'bad/unit'")],
+)
+def test_a_malformed_id_is_not_found_before_any_read(store, class_id, unit_id, message):
+    with pytest.raises(NotFound) as refused:
         authz.require_member(_session(), class_id, unit_id)
+    assert refused.value.message == message
     assert store.reads == []
 
 

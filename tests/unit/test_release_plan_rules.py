@@ -200,3 +200,33 @@ def test_the_release_view_of_a_grade_keeps_every_released_value():
         released_comment="rc", released_graded_at=8, sent_version=1, sent_release="rel",
         last_error={"reason": "x"},
     )  # fmt: skip
+
+
+def test_each_grade_counts_once_however_the_grades_are_ordered():
+    grades = [
+        g("hidden"),  # never released: skipped, the rest still counted
+        released(g("s1"), sent_version=1, sent_release="r1"),
+        released(g("s2"), sent_version=1, sent_release="r1"),
+        released(g("u1"), sent_version=1, sent_release="r0"),
+        released(g("u2"), sent_version=1, sent_release=None),
+        released(g("u3"), sent_version=1, sent_release="r0"),
+        released(g("f1")),
+    ]
+    counts = count_release(grades, "r1", {})
+    assert (counts.sent, counts.failed, counts.unchanged) == (2, 1, 3)
+
+
+def test_failures_sort_by_the_lower_case_name():
+    grades = [released(g("a1")), released(g("a2"))]
+    counts = count_release(grades, "r1", {"a1": "ann", "a2": "_Zed"})
+    assert [e.name for e in counts.errors] == ["_Zed", "ann"]  # "_" sorts before "a", after "A"
+
+
+@pytest.mark.parametrize(
+    "grade",
+    [released(g(sub=None)), released(g(score=None))],
+    ids=["no-sub", "no-score"],
+)
+def test_a_grade_without_a_sub_or_a_score_never_becomes_a_score(grade):
+    with pytest.raises(AssertionError):
+        score_for(grade, UNIT, fallback_time=0)

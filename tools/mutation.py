@@ -53,7 +53,7 @@ only_mutate = [{only}]
 pytest_add_cli_args_test_selection = ["tests/unit"]
 pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
 use_git_change_detection = false
-also_copy = ["local", "events", "functions", "layers", "template.yaml"]
+also_copy = ["local", "events", "functions", "layers", "tools", "template.yaml"]
 """
 
 

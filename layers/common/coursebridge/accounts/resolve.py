@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
@@ -85,6 +85,8 @@ def resolve_launch_account(
     *,
     verifications: Verifications | None = None,
     base_url: str | None = None,
+    links: LinkStore | None = None,
+    writes: AccountLinkStore | None = None,
 ) -> AccountOutcome:
     """The account for this launch (see the module docstring for the rules).
 
@@ -92,18 +94,22 @@ def resolve_launch_account(
     the launch's ``target_link_uri``, which launch validation holds to our own host).
     Raises AccountBusy after repeated write collisions and VerificationEmailFailed when
     SES refuses the email (both LaunchRejected: the launch shows a 503 page).
+    ``links`` and ``writes`` default to the DynamoDB stores (tests pass in-memory ones).
     """
     grant = class_role(claims.roles, claims.role_scope_mentor)
     if org.trial and grant.role == "STUDENT":
         return TrialBlocked()
+    store = accounts or AccountStore()
     resolver = _Resolver(
         claims=claims,
         org=org,
         grant=grant,
         profile=LmsProfile.from_claims(claims, org),
-        accounts=accounts or AccountStore(),
+        accounts=store,
         verifications=verifications,
         base_url=base_url,
+        links=links or LinkStore(),
+        writes=writes or AccountLinkStore(store),
     )
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -122,10 +128,8 @@ class _Resolver:
     accounts: AccountStore
     verifications: Verifications | None
     base_url: str | None
-    links: LinkStore = field(default_factory=LinkStore)
-
-    def __post_init__(self) -> None:
-        self.writes = AccountLinkStore(self.accounts)
+    links: LinkStore
+    writes: AccountLinkStore
 
     # ------------------------------------------------------------ helpers
     def _entered(self, account: Account) -> Entered:

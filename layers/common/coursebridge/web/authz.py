@@ -82,7 +82,7 @@ class Access:
 
 
 def require_valid_id(value: str, what: str) -> str:
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise NotFound(f"no {what} {value[:40]!r}")
     return value
 

@@ -1,7 +1,7 @@
 """What a handler's cold start imports: each functions/*/app.py leaves the libraries and
-modules it needs only on some requests to the first request that needs them (handler
-docs/ARCHITECTURE.md; measured by bench/handler_import.py), and every import written inside a
-function resolves (a lazy import must not hide a broken name until a rare request)."""
+modules only some requests need to the first request that needs them (docs/ARCHITECTURE.md;
+measured by bench/handler_import.py), and every import written inside a function resolves
+(a lazy import must not hide a broken name until a rare request)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from coursebridge import aws
-from coursebridge.launch.endpoints import launch_endpoint
+from coursebridge.launch.launch_endpoint import launch_endpoint
 
 logger = Logger()
 tracer = Tracer(patch_modules=aws.TRACED_MODULES)

@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from coursebridge import aws
-from coursebridge.launch.endpoints import login_endpoint
+from coursebridge.launch.login_endpoint import login_endpoint
 
 logger = Logger()
 tracer = Tracer(patch_modules=aws.TRACED_MODULES)

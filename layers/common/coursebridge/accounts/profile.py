@@ -13,8 +13,6 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.store.accounts import normalize_email
 from coursebridge.store.links import LmsLink
@@ -74,6 +72,10 @@ def clean_email(value: object) -> str | None:
     email = normalize_email(value)
     if not email or len(email) > MAX_EMAIL or len(email.partition("@")[0]) > MAX_LOCAL_PART:
         return None
+    # Imported here: email_validator compiles its patterns at import, a cost a handler's
+    # cold start does not need to pay before the first address.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:

@@ -7,6 +7,7 @@ Every outcome of account resolution and course mapping has its page: trial orgs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from coursebridge.accounts.resolve import (
@@ -19,9 +20,11 @@ from coursebridge.accounts.resolve import (
 from coursebridge.classes.enter import CourseEntry, NotSetUp, enter_course
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.lti.errors import LaunchRejected
-from coursebridge.lti.launch import ValidLaunch
 from coursebridge.lti.tool_config import org_for
 from coursebridge.sessions import Session, encode_session
+
+if TYPE_CHECKING:  # the verification page signs in too, without the id_token checks
+    from coursebridge.lti.launch import ValidLaunch
 
 
 @dataclass(frozen=True)

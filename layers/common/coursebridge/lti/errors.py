@@ -1,6 +1,6 @@
 """Expected LTI failures, each naming the check that failed.
 
-The handlers map them to a 4xx page in one place (``launch/endpoints.py``); ``check`` is
+The handlers map them to a 4xx page in one place (``launch/rejections.py``); ``check`` is
 also the ``reason`` of the structured log line and of the rejection metric.
 """
 

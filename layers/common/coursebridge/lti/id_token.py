@@ -17,11 +17,11 @@ from coursebridge.lti.claims import CLAIM
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.jwks_cache import JwksCache
 from coursebridge.lti.platform_origins import return_url_problem
+from coursebridge.lti.request import MAX_TOKEN_LENGTH as MAX_TOKEN_LENGTH  # checked here
 from coursebridge.lti.tool_config import find_registration, registrations_for
 from coursebridge.store.platforms import PlatformRegistration
 
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
-MAX_TOKEN_LENGTH = 32 * 1024
 
 
 def _audiences(claims: dict) -> list[str]:

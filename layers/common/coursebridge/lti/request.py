@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pylti1p3.request import Request
 
 MAX_BODY_BYTES = 64 * 1024  # an id_token form post is a few KB
+MAX_TOKEN_LENGTH = 32 * 1024  # the longest id_token read at all (lti/id_token.py)
 
 
 class ApiGatewayRequest(Request):

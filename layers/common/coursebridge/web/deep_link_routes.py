@@ -24,7 +24,6 @@ from coursebridge.classes.deep_linking import (
 from coursebridge.grades.grading import GradeInvalid, parse_number
 from coursebridge.keyring import active_signing_key_id
 from coursebridge.lti.platform_origins import origin_of
-from coursebridge.signing import KmsSigner
 from coursebridge.store.classes import ClassRecord, ClassStore, UnitRecord
 from coursebridge.store.deep_links import DeepLinkStore, PendingDeepLink
 from coursebridge.web.authz import require_teacher, require_valid_id
@@ -144,6 +143,10 @@ def choose(classId: str) -> Response:
         units = _units(cls, chosen, form)
     except UnitInvalid as error:
         return _picker_page(400, cls, pending, token, str(error), form)
+    # Imported here: only this answer signs, and it needs cryptography (for KMS's public
+    # key); the web function's cold start does not.
+    from coursebridge.signing import KmsSigner
+
     try:
         jwt = signed_response(pending, units, KmsSigner(active_signing_key_id()))
     except DeepLinkRefused as error:

@@ -12,15 +12,16 @@ cannot name several origins, and every browser we support reads frame-ancestors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from coursebridge.lti.platform_origins import platform_origins
 from coursebridge.lti.tool_config import find_registration, registrations_of_org
 from coursebridge.sessions import decode_session, session_from_event
 from coursebridge.web.csp import JSON_POLICY, SELF, page_policy, with_frame_ancestors
+
+if TYPE_CHECKING:  # the LTI handlers use the origins alone, without Powertools' resolver
+    from aws_lambda_powertools.event_handler import Response
 
 LMS_PAGES = ("/app/classes/",)
 _MAX_FORM_BYTES = 64 * 1024
@@ -44,6 +45,8 @@ def _session_org(event: dict) -> str | None:
     session = session_from_event(event)
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method")
     if session is None and method == "POST":  # a form carries the session in a field
+        from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
         body = APIGatewayProxyEventV2(event).decoded_body or ""
         token = parse_qs(body[:_MAX_FORM_BYTES]).get("cb_session", [""])[0]
         session = decode_session(token) if token else None

@@ -1,7 +1,8 @@
 """/app/invite — the link in an admin invitation email.
 
 ``GET`` shows what accepting grants (organization, school, account email) with a
-button and changes nothing; the page's ``POST`` accepts (accounts/admin_invites.py).
+button and changes nothing; the page's ``POST`` accepts (accounts/admin_invites.py, imported
+by these routes when first called: the other pages start without it).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.accounts.admin_invites import AdminInvitations
 from coursebridge.accounts.verification import VerificationFailed
 from coursebridge.web.http import error_page, form_body, page
 
@@ -22,6 +22,8 @@ def _failure(failure: VerificationFailed) -> Response:
 
 @router.get("/app/invite")
 def invite_page() -> Response:
+    from coursebridge.accounts.admin_invites import AdminInvitations
+
     token = router.current_event.get_query_string_value("token", "") or ""
     try:
         view = AdminInvitations().preview(token)
@@ -39,6 +41,8 @@ def invite_page() -> Response:
 
 @router.post("/app/invite")
 def invite_accept() -> Response:
+    from coursebridge.accounts.admin_invites import AdminInvitations
+
     try:
         accepted = AdminInvitations().accept(form_body(router.current_event).get("token", ""))
     except VerificationFailed as failure:

@@ -2,6 +2,10 @@
 
 POST /api/classes/<classId>/units/<unitId>/release   teacher (not mentor) → 202 {releaseId}
 GET  /api/releases/<releaseId>                        teacher, session of that unit → progress
+
+The release machinery (grades/release.py: the AGS client, the summary email and its
+templates) is imported by these two routes when first called: every other page and API
+call of the web function starts without it.
 """
 
 from __future__ import annotations
@@ -9,8 +13,6 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.grades.release import release_progress, start_release
-from coursebridge.grades.release_plan import ReleaseError, ReleaseNotFound
 from coursebridge.web.authz import require_session, require_teacher, require_valid_id
 from coursebridge.web.errors import Conflict, NotFound
 from coursebridge.web.http import json_ok
@@ -24,6 +26,9 @@ def release_grades(class_id: str, unit_id: str) -> Response:
     require_valid_id(class_id, "class")
     require_valid_id(unit_id, "unit")
     require_teacher(session, class_id, unit_id, write=True)
+    from coursebridge.grades.release import start_release
+    from coursebridge.grades.release_plan import ReleaseError
+
     try:
         release_id = start_release(session, class_id, unit_id)
     except ReleaseError as error:  # grade saves kept winning the race with the release
@@ -35,6 +40,9 @@ def release_grades(class_id: str, unit_id: str) -> Response:
 def get_release(release_id: str) -> Response:
     session = require_session(router.current_event.raw_event)
     require_valid_id(release_id, "release")
+    from coursebridge.grades.release import release_progress
+    from coursebridge.grades.release_plan import ReleaseNotFound
+
     try:
         progress = release_progress(release_id)
     except ReleaseNotFound as error:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, select_autoescape
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from coursebridge.web.csp import JSON_POLICY, SELF, page_policy
 
-_templates = Environment(
-    loader=PackageLoader("coursebridge", "web/templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -27,8 +24,20 @@ SECURITY_HEADERS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    """Jinja2 and the template environment, loaded on the first render (not at import:
+    the JSON API and redirects never need them)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("coursebridge", "web/templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
 def render(template: str, **context: Any) -> str:
-    return _templates.get_template(template).render(**context)
+    return _templates().get_template(template).render(**context)
 
 
 def html(

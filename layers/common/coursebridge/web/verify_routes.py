@@ -6,6 +6,9 @@ button. Its ``POST`` uses the token once, links the LMS user to their account, j
 the organization, then does what the launch would have done: enters the course, starts
 a session and redirects to the content that was launched (the session token rides
 along in the URL for browsers that block the cookie in the LMS iframe).
+
+The confirmation and sign-in modules are imported by the two routes that use them: an
+emailed link is a rare first request, and every other page starts without them.
 """
 
 from __future__ import annotations
@@ -13,11 +16,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.accounts.confirm import Confirmations
 from coursebridge.accounts.resolve import AccountBusy
 from coursebridge.accounts.verification import VerificationFailed
 from coursebridge.classes.enter import CourseEntry, enter_course
-from coursebridge.launch.sign_in import landing_url, session_for
 from coursebridge.sessions import encode_session, session_cookie
 from coursebridge.web import responses
 from coursebridge.web.http import as_response, error_page, form_body, page
@@ -31,6 +32,8 @@ def _failure(failure: VerificationFailed) -> Response:
 
 @router.get("/app/verify")
 def verify_page() -> Response:
+    from coursebridge.accounts.confirm import Confirmations
+
     token = router.current_event.get_query_string_value("token", "") or ""
     try:
         pending = Confirmations().preview(token)
@@ -49,6 +52,9 @@ def verify_page() -> Response:
 
 @router.post("/app/verify")
 def verify_confirm() -> Response:
+    from coursebridge.accounts.confirm import Confirmations
+    from coursebridge.launch.sign_in import landing_url, session_for
+
     try:
         verified = Confirmations().confirm(form_body(router.current_event).get("token", ""))
     except VerificationFailed as failure:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from coursebridge.classes.enter import UNIT_ID_PARAM
+from coursebridge.lti.claims import UNIT_ID_PARAM
 from coursebridge.store.classes import ClassStore
 from tests.lti_support import registered
 

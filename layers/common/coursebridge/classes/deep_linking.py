@@ -14,7 +14,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Protocol
 
-from coursebridge.classes.enter import UNIT_ID_PARAM
+from coursebridge.lti.claims import UNIT_ID_PARAM
 from coursebridge.lti.platform_origins import return_url_problem
 from coursebridge.lti.tool_config import find_registration
 from coursebridge.store.classes import UnitRecord

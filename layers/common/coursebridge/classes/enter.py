@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from coursebridge.accounts.profile import LmsProfile
 from coursebridge.accounts.resolve import Entered
-from coursebridge.lti.claims import LaunchClaims
+from coursebridge.lti.claims import UNIT_ID_PARAM, LaunchClaims
 from coursebridge.store.classes import (
     ClassRecord,
     ClassStore,
@@ -39,7 +39,6 @@ from coursebridge.store.deep_links import PENDING_SECONDS, DeepLinkStore, Pendin
 from coursebridge.store.members import Member, MemberStore
 from coursebridge.store.orgs import Org
 
-UNIT_ID_PARAM = "unit_id"  # custom parameter set by our Deep Linking response
 MAX_SCORE_PARAMS = ("max_score", "points_possible", "canvas_assignment_points_possible")
 
 LineItemMax = Callable[[LaunchClaims], Decimal | None]

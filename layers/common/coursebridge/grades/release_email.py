@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
-
-from jinja2 import Environment, select_autoescape
 
 from coursebridge.grades.release_plan import ReleaseCounts
 from coursebridge.notify.mailer import Email, Mailer
-
-_HTML = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-_TEXT = Environment(autoescape=False)  # noqa: S701 - plain-text part, never rendered as HTML
 
 _TEXT_BODY = """\
 Grade release for "{{ title }}" is complete.
@@ -55,9 +51,21 @@ def release_summary(title: str, counts: ReleaseCounts, release_id: str) -> tuple
     outcome = f"{counts.failed} failed" if counts.failed else "all delivered"
     subject = f"Grades released: {title} ({counts.sent} sent, {outcome})"
     context: dict[str, Any] = {"title": title, "counts": counts, "release_id": release_id}
-    text = _TEXT.from_string(_TEXT_BODY).render(**context)
-    html = _HTML.from_string(_HTML_BODY).render(**context)
+    text_env, html_env = _environments()
+    text = text_env.from_string(_TEXT_BODY).render(**context)
+    html = html_env.from_string(_HTML_BODY).render(**context)
     return subject, text, html
+
+
+@cache
+def _environments() -> tuple[Any, Any]:
+    """(plain text, autoescaped HTML) Jinja2 environments, built at the first summary:
+    the release worker's cold start does not pay for Jinja2."""
+    from jinja2 import Environment, select_autoescape
+
+    text = Environment(autoescape=False)  # noqa: S701 - plain-text part, never rendered as HTML
+    html = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    return text, html
 
 
 def send_release_summary(

@@ -30,6 +30,9 @@ class AgsEndpoint(BaseModel):
     lineitem: str | None = None  # the line item of this resource link, when the LMS made one
 
 
+UNIT_ID_PARAM = "unit_id"  # the custom parameter our Deep Linking response puts on a link
+
+
 class LaunchClaims(BaseModel):
     launch_id: str  # our id for this launch (audit, logs); not from the token
     issuer: str

@@ -16,9 +16,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.accounts.resolve import AccountBusy
 from coursebridge.accounts.verification import VerificationFailed
-from coursebridge.classes.enter import CourseEntry, enter_course
 from coursebridge.sessions import encode_session, session_cookie
 from coursebridge.web import responses
 from coursebridge.web.http import as_response, error_page, form_body, page
@@ -53,6 +51,8 @@ def verify_page() -> Response:
 @router.post("/app/verify")
 def verify_confirm() -> Response:
     from coursebridge.accounts.confirm import Confirmations
+    from coursebridge.accounts.resolve import AccountBusy
+    from coursebridge.classes.enter import CourseEntry, enter_course
     from coursebridge.launch.sign_in import landing_url, session_for
 
     try:

@@ -10,6 +10,7 @@ from coursebridge.accounts.profile import (
     anonymous_name,
     clean_email,
     clean_text,
+    new_link,
 )
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.store.orgs import Org
@@ -93,3 +94,42 @@ def test_anonymous_names_are_stable_and_differ_between_accounts():
     assert anonymous_name("acc_1") == anonymous_name("acc_1")
     assert anonymous_name("acc_1").startswith("Anonymous ")
     assert len({anonymous_name(f"acc_{i}") for i in range(50)}) > 40
+
+
+@pytest.mark.parametrize(
+    ("seed", "name"),
+    [("acc_1", "Anonymous Robin 3553"), ("acc_2", "Anonymous Maple 2478"),
+     ("acc_3", "Anonymous Alder 2095")],
+)  # fmt: skip
+def test_an_anonymous_name_never_changes_between_releases(seed, name):
+    """Teachers know an anonymous student by this name: the same seed gives the same
+    name in every release (a word of the list and 4 digits from the seed's SHA-256)."""
+    assert anonymous_name(seed) == name
+
+
+def test_an_email_of_the_longest_lengths_rfc_5321_allows_is_kept():
+    longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com"
+    assert (len(longest), clean_email(longest)) == (254, longest)
+
+
+def test_a_name_cut_at_its_cap_does_not_end_with_a_space():
+    assert clean_text("Ada Lovelace", 4) == "Ada"
+
+
+def test_a_launch_profile_caps_names_and_student_id():
+    org = Org(org_id="acme", name="Acme", student_id_field="sid")
+    claims = _claims(given_name="G" * 201, family_name="F" * 201, name="N" * 201,
+                     custom={"sid": "7" * 257})  # fmt: skip
+    profile = LmsProfile.from_claims(claims, org)
+    assert (profile.given_name, profile.family_name, profile.name, profile.student_id) == (
+        "G" * 200, "F" * 200, "N" * 200, "7" * 256,
+    )  # fmt: skip
+
+
+def test_a_new_link_remembers_every_name_the_lms_sent():
+    claims = _claims(given_name="Ada", family_name="Lovelace", name="Ada L.", email="a@x.edu")
+    profile = LmsProfile.from_claims(claims, Org(org_id="acme", name="Acme"))
+    link = new_link(claims, profile, "acc_1", "acme")
+    assert (link.lms_email, link.lms_given_name, link.lms_family_name, link.lms_name) == (
+        "a@x.edu", "Ada", "Lovelace", "Ada L.",
+    )  # fmt: skip

@@ -1,10 +1,11 @@
+# ruff: noqa: E501  (the tables read best one case per line)
 """The role table: every spelling of every LTI role → class role."""
 
 from __future__ import annotations
 
 import pytest
 
-from coursebridge.accounts.roles import ClassRole, class_role, parse_role
+from coursebridge.accounts.roles import ClassRole, ParsedRole, class_role, parse_role
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 TEACHER = ClassRole("TEACHER")
@@ -76,4 +77,28 @@ def test_role_scope_mentor_does_not_limit_a_full_teacher():
 
 @pytest.mark.parametrize("raw", ["", "   ", "urn:other:x", f"{LIS}other#Instructor"])
 def test_unreadable_roles_parse_to_none(raw):
+    assert parse_role(raw) is None
+
+
+PARSED = [
+    ("a context role", f"{LIS}membership#Instructor", ParsedRole("context", "instructor")),
+    ("a sub-role", f"{LIS}membership/Instructor#TeachingAssistant", ParsedRole("context", "instructor", "teachingassistant")),
+    ("an institution role", f"{LIS}institution/person#Faculty", ParsedRole("institution", "faculty")),
+    ("a system role", f"{LIS}system/person#Administrator", ParsedRole("system", "administrator")),
+    ("a short sub-role", "Instructor#TeachingAssistant", ParsedRole("context", "instructor", "teachingassistant")),
+    ("a short sub-role with a slash", "Mentor/Advisor", ParsedRole("context", "mentor", "advisor")),
+    ("an LTI 1.1 sub-role", "urn:lti:role:ims/lis/Instructor/TeachingAssistant", ParsedRole("context", "instructor", "teachingassistant")),
+    ("an LTI 1.1 system role", "urn:lti:sysrole:ims/lis/SysAdmin", ParsedRole("system", "sysadmin")),
+    ("the vocabulary ends at the first #", f"{LIS}membership#Instructor#Guest", ParsedRole("context", "instructor#guest")),
+    ("the principal ends at the first separator", "Instructor#TeachingAssistant#Lead", ParsedRole("context", "instructor", "teachingassistant#lead")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "parsed"), [p[1:] for p in PARSED], ids=[p[0] for p in PARSED])
+def test_a_role_string_parses_to_its_scope_principal_and_sub_role(raw, parsed):
+    assert parse_role(raw) == parsed
+
+
+@pytest.mark.parametrize("raw", [None, 5, ["Instructor"]], ids=["none", "a-number", "a-list"])
+def test_a_role_that_is_not_a_string_is_not_a_role(raw):
     assert parse_role(raw) is None

@@ -96,3 +96,56 @@ def test_a_full_teacher_launch_makes_the_account_a_teacher(full_teacher, is_teac
                      Emails())  # fmt: skip
     updated = plan.apply(_account(None, orgs=set()))
     assert (updated.is_teacher, updated.orgs) == (is_teacher, {"acme"})
+
+
+@pytest.mark.parametrize(
+    ("account_email", "lms_said_last_time", "lms_says_now", "news"),
+    [
+        pytest.param("csv@school.edu", "lms@school.edu", "lms@school.edu", False,
+                     id="the-same-again"),
+        pytest.param("csv@school.edu", "lms@school.edu", "new@school.edu", True,
+                     id="a-new-email-taken"),
+        pytest.param("new@school.edu", "lms@school.edu", "new@school.edu", True,
+                     id="a-new-email-the-account-already-has"),
+        pytest.param(None, "lms@school.edu", "lms@school.edu", False, id="the-same-claimed"),
+    ],
+)  # fmt: skip
+def test_the_link_is_refreshed_exactly_when_the_lms_says_something_new(
+    account_email, lms_said_last_time, lms_says_now, news
+):
+    plan = plan_sync(_account(account_email), _link(lms_said_last_time),
+                     _profile(lms_says_now), ORG, False, Emails())  # fmt: skip
+    assert (plan.refresh_link, plan.email_is_news) == (news, news)
+
+
+def test_an_email_claimed_by_the_account_itself_is_not_held_by_another():
+    plan = plan_sync(_account("old@school.edu"), _link("old@school.edu"),
+                     _profile("new@school.edu"), ORG, False,
+                     Emails({"new@school.edu": "acc_1"}))  # fmt: skip
+    assert (plan.email_held_by, plan.email_kept) == (None, False)
+
+
+@pytest.mark.parametrize(
+    ("stored", "launch", "written", "after"),
+    [
+        pytest.param("S-1", "S-2", "S-2", "S-2", id="a-new-student-id-is-copied"),
+        pytest.param("S-1", "S-1", None, "S-1", id="the-same-student-id-is-not-written"),
+        pytest.param("S-1", None, None, "S-1", id="a-launch-without-one-keeps-it"),
+    ],
+)
+def test_the_orgs_student_id_is_copied_when_the_launch_carries_a_new_one(
+    stored, launch, written, after
+):
+    account = _account("a@school.edu").model_copy(update={"student_id": stored})
+    profile = LmsProfile(email="a@school.edu", given_name="Ann", family_name="Lee",
+                         name="Ann Lee", student_id=launch)  # fmt: skip
+    plan = plan_sync(account, _link("a@school.edu"), profile, ORG, False, Emails())
+    assert plan.changes.student_id == written
+    assert plan.apply(account).student_id == after
+
+
+def test_applying_a_plan_leaves_the_account_it_was_given_unchanged():
+    account = _account(None, orgs=set())
+    plan = plan_sync(account, _link(None), _profile(None), ORG, True, Emails())
+    assert plan.apply(account).orgs == {"acme"}
+    assert account.orgs == set() and account.is_teacher is False

@@ -118,12 +118,24 @@ def _require_columns(names: list[str], index: dict[str, int]) -> None:
 
 class _Tracker:
     """Feeds lines to csv.reader and remembers how far it got (it reads no further
-    than the record it returns)."""
+    than the record it returns): the last line read, and the first line of the record
+    being read."""
 
     def __init__(self, lines: Iterable[Line]) -> None:
         self._lines = iter(lines)
         self.line = 0
+        self.start = 0
         self.end = 0
+        self.exhausted = False
+        self._new_record = True
+
+    def next_record(self) -> None:
+        self._new_record = True
+
+    def error_line(self) -> int:
+        """Where a csv error is: the line being read, or at the end of the file the
+        line where the unfinished record (an unclosed quote) began."""
+        return self.start if self.exhausted else self.line
 
     def __iter__(self) -> Iterator[str]:
         for line in self._lines:
@@ -133,9 +145,12 @@ class _Tracker:
                     f"Line {line.number} contains NUL characters: this is not a text CSV file.",
                     line=line.number,
                 )
+            if self._new_record:
+                self.start, self._new_record = line.number, False
             self.line = line.number
             self.end = line.end
             yield line.text
+        self.exhausted = True
 
 
 def read_records(
@@ -146,15 +161,15 @@ def read_records(
     reader = csv.reader(tracker, delimiter=delimiter, strict=True)
     row = first_row
     while True:
+        tracker.next_record()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
+            line = tracker.error_line()
             raise FileError(
-                "not_csv",
-                f"Row {row} (line {tracker.line + 1}) is not valid CSV: {error}.",
-                line=tracker.line + 1,
+                "not_csv", f"Row {row} (line {line}) is not valid CSV: {error}.", line=line
             ) from None
         yield Record(row=row, cells=cells, line=tracker.line, end=tracker.end)
         row += 1

@@ -17,7 +17,7 @@ layer's conversions cost more CPU than the requests themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -57,8 +57,25 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def _wire_value(value: Any) -> dict:
+    """``TypeSerializer.serialize`` for the types the importer writes, without its chain
+    of type checks (~4x faster); anything else goes to it."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int:
+        return {"N": str(value)}
+    if kind is dict:
+        return {"M": {name: _wire_value(v) for name, v in value.items()}}
+    if kind is set and value and all(type(v) is str for v in value):
+        return {"SS": list(value)}
+    return _SERIALIZER.serialize(value)
+
+
 def _to_wire(values: dict) -> dict:
-    return {name: _SERIALIZER.serialize(value) for name, value in values.items()}
+    return {name: _wire_value(value) for name, value in values.items()}
 
 
 def _from_wire(item: dict) -> dict:
@@ -225,24 +242,31 @@ class AccountBatches:
         return actions
 
     def apply(self, plans: Sequence[Plan]) -> dict[int, RowFailure]:
-        """Write every Create/Update; returns the rows that failed while writing."""
-        writes = [p for p in plans if isinstance(p, Create | Update)]
-        groups: list[list[tuple[Create | Update, list[dict]]]] = []
+        """Write every Create/Update; returns the rows that failed while writing.
+
+        Each transaction goes to the pool as soon as it is built, so the first ones are
+        being written while the rest are still being built."""
+        sent = [self._pool.submit(self._write_group, group) for group in self._groups(plans)]
+        failures: dict[int, RowFailure] = {}
+        for future in sent:  # all of them, in order; the first exception propagates
+            failures.update(future.result())
+        return failures
+
+    def _groups(self, plans: Sequence[Plan]) -> Iterator[list[tuple[Create | Update, list[dict]]]]:
+        """The Creates/Updates with their actions, whole rows of up to MAX_ACTIONS actions."""
         group: list[tuple[Create | Update, list[dict]]] = []
         size = 0
-        for plan in writes:
+        for plan in plans:
+            if not isinstance(plan, Create | Update):
+                continue
             actions = self.actions(plan)
             if size + len(actions) > MAX_ACTIONS:
-                groups.append(group)
+                yield group
                 group, size = [], 0
             group.append((plan, actions))
             size += len(actions)
         if group:
-            groups.append(group)
-        failures: dict[int, RowFailure] = {}
-        for found in self._all(self._write_group, groups):
-            failures.update(found)
-        return failures
+            yield group
 
     def _write_group(
         self, group: list[tuple[Create | Update, list[dict]]]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -90,6 +90,17 @@ def wire_action(action: dict) -> dict:
         if part in body:
             body[part] = _to_wire(body[part])
     return {kind: body}
+
+
+class RowWrite(NamedTuple):
+    """One row's actions in a transaction, as the plan built them and in wire format."""
+
+    plan: Create | Update
+    actions: list[dict]
+    wire: list[dict]
+
+
+Transaction = list[RowWrite]  # whole rows, up to MAX_ACTIONS actions
 
 
 class AccountBatches:
@@ -241,20 +252,10 @@ class AccountBatches:
             actions.append(claims.release_claim(self.table, old, account.account_id, or_gone=True))
         return actions
 
-    def apply(self, plans: Sequence[Plan]) -> dict[int, RowFailure]:
-        """Write every Create/Update; returns the rows that failed while writing.
-
-        Each transaction goes to the pool as soon as it is built, so the first ones are
-        being written while the rest are still being built."""
-        sent = [self._pool.submit(self._write_group, group) for group in self._groups(plans)]
-        failures: dict[int, RowFailure] = {}
-        for future in sent:  # all of them, in order; the first exception propagates
-            failures.update(future.result())
-        return failures
-
-    def _groups(self, plans: Sequence[Plan]) -> Iterator[list[tuple[Create | Update, list[dict]]]]:
-        """The Creates/Updates with their actions, whole rows of up to MAX_ACTIONS actions."""
-        group: list[tuple[Create | Update, list[dict]]] = []
+    def transactions(self, plans: Iterable[Plan]) -> Iterator[Transaction]:
+        """The Creates/Updates as transactions of whole rows, up to MAX_ACTIONS actions,
+        already in wire format (pure: build them ahead, send them later)."""
+        group: Transaction = []
         size = 0
         for plan in plans:
             if not isinstance(plan, Create | Update):
@@ -263,14 +264,25 @@ class AccountBatches:
             if size + len(actions) > MAX_ACTIONS:
                 yield group
                 group, size = [], 0
-            group.append((plan, actions))
+            group.append(RowWrite(plan, actions, [wire_action(a) for a in actions]))
             size += len(actions)
         if group:
             yield group
 
-    def _write_group(
-        self, group: list[tuple[Create | Update, list[dict]]]
-    ) -> dict[int, RowFailure]:
+    def apply(self, plans: Iterable[Plan]) -> dict[int, RowFailure]:
+        """Write every Create/Update; returns the rows that failed while writing."""
+        return self.send(self.transactions(plans))
+
+    def send(self, transactions: Iterable[Transaction]) -> dict[int, RowFailure]:
+        """Each transaction goes to the pool as soon as it is there (built ahead, or built
+        while the first ones are being written); returns the rows that failed."""
+        sent = [self._pool.submit(self._write_group, group) for group in transactions]
+        failures: dict[int, RowFailure] = {}
+        for future in sent:  # all of them, in order; the first exception propagates
+            failures.update(future.result())
+        return failures
+
+    def _write_group(self, group: Transaction) -> dict[int, RowFailure]:
         """Write the group in one transaction; rows whose conditions fail fail alone.
 
         A cancelled transaction says, action by action, which condition failed
@@ -284,7 +296,7 @@ class AccountBatches:
         pending = group
         while pending:
             try:
-                self._transact([action for _, row_actions in pending for action in row_actions])
+                self._transact([action for member in pending for action in member.wire])
                 return failures
             except ClientError as error:
                 reasons = _row_cancellation_reasons(error)
@@ -292,48 +304,42 @@ class AccountBatches:
             if not refused:
                 failures.update(self._write_alone(pending, reasons))
                 return failures
-            for plan, row_actions, row_reasons in refused:
-                failures[plan.row.row] = self._failure(plan, row_actions, row_reasons)
-            failed = {plan.row.row for plan, _, _ in refused}
-            pending = [member for member in pending if member[0].row.row not in failed]
+            for member, row_reasons in refused:
+                failures[member.plan.row.row] = self._failure(member, row_reasons)
+            failed = {member.plan.row.row for member, _ in refused}
+            pending = [member for member in pending if member.plan.row.row not in failed]
         return failures
 
-    def _write_alone(
-        self, group: list[tuple[Create | Update, list[dict]]], reasons: list[dict]
-    ) -> dict[int, RowFailure]:
+    def _write_alone(self, group: Transaction, reasons: list[dict]) -> dict[int, RowFailure]:
         """A cancellation that names no row: a lone row fails, several go one transaction each."""
         if len(group) == 1:
-            plan, row_actions = group[0]
-            return {plan.row.row: self._failure(plan, row_actions, reasons)}
+            return {group[0].plan.row.row: self._failure(group[0], reasons)}
         failures: dict[int, RowFailure] = {}
         for member in group:
             failures.update(self._write_group([member]))
         return failures
 
     @staticmethod
-    def _refused_rows(
-        group: list[tuple[Create | Update, list[dict]]], reasons: list[dict]
-    ) -> list[tuple[Create | Update, list[dict], list[dict]]]:
+    def _refused_rows(group: Transaction, reasons: list[dict]) -> list[tuple[RowWrite, list[dict]]]:
         """The rows with a failed condition, each with its own slice of the reasons."""
-        if len(reasons) != sum(len(row_actions) for _, row_actions in group):
+        if len(reasons) != sum(len(member.actions) for member in group):
             return []
         refused = []
         start = 0
-        for plan, row_actions in group:
-            row_reasons = reasons[start : start + len(row_actions)]
-            start += len(row_actions)
+        for member in group:
+            row_reasons = reasons[start : start + len(member.actions)]
+            start += len(member.actions)
             if any(r.get("Code") == "ConditionalCheckFailed" for r in row_reasons):
-                refused.append((plan, row_actions, row_reasons))
+                refused.append((member, row_reasons))
         return refused
 
-    def _transact(self, actions: list[dict]) -> None:
-        wire = [wire_action(action) for action in actions]
+    def _transact(self, wire: list[dict]) -> None:
         retry_transient(lambda: self.client.transact_write_items(TransactItems=wire))
 
-    def _failure(
-        self, plan: Create | Update, actions: list[dict], reasons: list[dict]
-    ) -> RowFailure:
-        refused = Cancellation(actions, [str(r.get("Code") or "None") for r in reasons]).errors()
+    def _failure(self, member: RowWrite, reasons: list[dict]) -> RowFailure:
+        plan = member.plan
+        codes = [str(r.get("Code") or "None") for r in reasons]
+        refused = Cancellation(member.actions, codes).errors()
         message, field = ACCOUNT_CHANGED, ""
         if refused and isinstance(refused[0], EmailAlreadyClaimed):
             message, field = EMAIL_TAKEN, "email"

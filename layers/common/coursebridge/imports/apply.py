@@ -106,8 +106,11 @@ Transaction = list[RowWrite]  # whole rows, up to MAX_ACTIONS actions
 class AccountBatches:
     """Use as a context manager (it owns a thread pool), or call ``close()``."""
 
-    def __init__(self, job_id: str, workers: int = WORKERS) -> None:
+    def __init__(
+        self, job_id: str, workers: int = WORKERS, on_answer: Callable[[], None] | None = None
+    ) -> None:
         self.job_id = job_id
+        self.on_answer = on_answer  # called when a send's first transaction is answered
         self.table = get_settings().users_table
         self.client = aws.bulk_client("dynamodb")
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="import-ddb")
@@ -278,8 +281,10 @@ class AccountBatches:
         while the first ones are being written); returns the rows that failed."""
         sent = [self._pool.submit(self._write_group, group) for group in transactions]
         failures: dict[int, RowFailure] = {}
-        for future in sent:  # all of them, in order; the first exception propagates
+        for index, future in enumerate(sent):  # in order; the first exception propagates
             failures.update(future.result())
+            if index == 0 and self.on_answer is not None:
+                self.on_answer()
         return failures
 
     def _write_group(self, group: Transaction) -> dict[int, RowFailure]:

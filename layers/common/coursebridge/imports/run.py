@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
@@ -147,6 +147,7 @@ class Importer:
         self._uploader: Uploader | None = None
         self._saved = (job.offset, job.status)
         self._expect_new = False  # the first batch looks its rows up
+        self._under_way: Future[None] = Future()  # set when a batch's writes are under way
 
     @property
     def uploader(self) -> Uploader:
@@ -238,7 +239,7 @@ class Importer:
         allowed = self.uploader.schools
         writing: Future[None] | None = None
         with (
-            AccountBatches(job.upload.job_id) as batches,
+            AccountBatches(job.upload.job_id, on_answer=self._answered) as batches,
             ThreadPoolExecutor(1, thread_name_prefix="import-batch") as writer,
         ):
             records = read_records(lines, first_row=job.row, delimiter=header.delimiter)
@@ -249,12 +250,21 @@ class Importer:
                     writing.result()  # the batch before is written and checkpointed
                     if self.remaining_ms() < STOP_MARGIN_MS:
                         return False
+                self._under_way = Future()
                 writing = writer.submit(self._write_batch, checked, batches, mailer)
+                # Parsing the next batch waits for this one's first answer: both need the
+                # GIL, and until then the pool is still filling (the server idle).
+                wait([writing, self._under_way], return_when=FIRST_COMPLETED)
             if writing is not None:
                 writing.result()
         job.status = "reporting"
         self._save()
         return True
+
+    def _answered(self) -> None:
+        """The batch being written has its first transaction answered (worker thread)."""
+        if not self._under_way.done():
+            self._under_way.set_result(None)
 
     def _welcome_mailer(self) -> WelcomeMailer | None:
         if not self.job.send_welcome or self.job.dry_run:

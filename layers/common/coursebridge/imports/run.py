@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
 from coursebridge import aws
-from coursebridge.imports.apply import AccountBatches
+from coursebridge.imports.apply import AccountBatches, Transaction
 from coursebridge.imports.authority import Uploader, load_uploader
 from coursebridge.imports.decode import decode_lines
 from coursebridge.imports.duplicates import DuplicateFinder
@@ -54,6 +54,7 @@ NEW_SHARE = 0.9  # a batch this much creations: the next one writes before looki
 STOP_MARGIN_MS = 60_000  # stop and hand over with this much time left
 
 RemainingMs = Callable[[], int]
+Ahead = tuple[list[Create], list[Transaction]]  # a batch's rows as new accounts, built ahead
 
 
 def process_message(body: dict, remaining_ms: RemainingMs, owner: str) -> None:
@@ -96,6 +97,7 @@ class CheckedBatch:
     end: int  # byte offset after the batch's last record
     next_row: int
     next_line: int
+    ahead: Ahead | None = None  # its rows as new accounts, built ahead (``_build_ahead``)
 
 
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -145,6 +147,7 @@ class Importer:
         self._uploader: Uploader | None = None
         self._saved = (job.offset, job.status)
         self._expect_new = False  # the first batch looks its rows up
+        self._under_way: Future[None] = Future()  # set when a batch's writes are under way
 
     @property
     def uploader(self) -> Uploader:
@@ -223,7 +226,8 @@ class Importer:
         """True when the last row is done; False when time ran short (checkpointed).
 
         Two stages overlap: while one batch is written and checkpointed (in a worker
-        thread), the next is read and validated, which touches nothing. A batch's writes
+        thread), the next is read, validated and (``_build_ahead``) turned into its
+        transactions, which touches nothing. A batch's writes
         start only after the previous checkpoint is saved, so a crash still leaves
         every row either before the checkpoint or in the batch that a retry replays.
         """
@@ -235,22 +239,32 @@ class Importer:
         allowed = self.uploader.schools
         writing: Future[None] | None = None
         with (
-            AccountBatches(job.upload.job_id) as batches,
+            AccountBatches(job.upload.job_id, on_answer=self._answered) as batches,
             ThreadPoolExecutor(1, thread_name_prefix="import-batch") as writer,
         ):
             records = read_records(lines, first_row=job.row, delimiter=header.delimiter)
             for batch in _batches(records, BATCH_ROWS):
                 checked = _check_batch(batch, header, duplicates, allowed)
+                checked = self._build_ahead(checked, batches)
                 if writing is not None:
                     writing.result()  # the batch before is written and checkpointed
                     if self.remaining_ms() < STOP_MARGIN_MS:
                         return False
+                self._under_way = Future()
                 writing = writer.submit(self._write_batch, checked, batches, mailer)
+                # Parsing the next batch waits for this one's first answer: both need the
+                # GIL, and until then the pool is still filling (the server idle).
+                wait([writing, self._under_way], return_when=FIRST_COMPLETED)
             if writing is not None:
                 writing.result()
         job.status = "reporting"
         self._save()
         return True
+
+    def _answered(self) -> None:
+        """The batch being written has its first transaction answered (worker thread)."""
+        if not self._under_way.done():
+            self._under_way.set_result(None)
 
     def _welcome_mailer(self) -> WelcomeMailer | None:
         if not self.job.send_welcome or self.job.dry_run:
@@ -262,12 +276,26 @@ class Importer:
             with_password=self.job.password_hash is not None,
         )
 
+    def _build_ahead(self, checked: CheckedBatch, batches: AccountBatches) -> CheckedBatch:
+        """The batch written as new accounts, built while the batch before is being written,
+        when the last batch known to be written was mostly creations (a guess: the worker
+        sends these only if the batch just before this one was too, else drops them)."""
+        if not self._expect_new or self.job.dry_run or not checked.valid:
+            return checked
+        creates = self._creates(checked.valid)
+        return replace(checked, ahead=(creates, list(batches.transactions(creates))))
+
+    def _creates(self, rows: list[UserRow]) -> list[Create]:
+        allowed = self.uploader.schools
+        password_hash = self.job.password_hash
+        return [plan_create(row, allowed[row.school_id].org_id, password_hash) for row in rows]
+
     def _write_batch(
         self, checked: CheckedBatch, batches: AccountBatches, mailer: WelcomeMailer | None
     ) -> None:
         job = self.job
         failures = list(checked.failures)
-        plans = self._plan_and_write(checked.valid, batches)
+        plans = self._plan_and_write(checked.valid, checked.ahead, batches)
         failures += [p for p in plans if isinstance(p, RowFailure)]
         if failures:
             self.jobs.put_failures(job, failures)
@@ -281,7 +309,9 @@ class Importer:
         job.offset, job.row, job.line = checked.end, checked.next_row, checked.next_line
         self._save()
 
-    def _plan_and_write(self, valid: list[UserRow], batches: AccountBatches) -> list[Plan]:
+    def _plan_and_write(
+        self, valid: list[UserRow], ahead: Ahead | None, batches: AccountBatches
+    ) -> list[Plan]:
         """Each row's outcome, written (unless a dry run).
 
         Most rows of a first upload are new. While the previous batch was mostly
@@ -294,7 +324,7 @@ class Importer:
         decided: dict[int, Plan] = {}
         rest = valid
         if self._expect_new and not self.job.dry_run:
-            decided, rest = self._write_as_new(valid, batches)
+            decided, rest = self._write_as_new(valid, ahead, batches)
         if rest:
             decided.update((row_number(p), p) for p in self._plan_looked_up(rest, batches))
         created = sum(isinstance(p, Create) for p in decided.values())
@@ -302,15 +332,16 @@ class Importer:
         return [decided[row.row] for row in valid]
 
     def _write_as_new(
-        self, valid: list[UserRow], batches: AccountBatches
+        self, valid: list[UserRow], ahead: Ahead | None, batches: AccountBatches
     ) -> tuple[dict[int, Plan], list[UserRow]]:
-        """Every row written as a new account, unlooked-up: the rows so created, and the
-        rows whose claims refused it (their email or issuedID is already held)."""
-        allowed = self.uploader.schools
-        password_hash = self.job.password_hash
-        creates = [plan_create(row, allowed[row.school_id].org_id, password_hash)
-                   for row in valid]  # fmt: skip
-        refused = batches.apply(creates)
+        """Every row written as a new account, unlooked-up (built ahead, or now): the rows
+        so created, and the rows whose claims refused it (email or issuedID already held)."""
+        if ahead is None:
+            creates = self._creates(valid)
+            refused = batches.apply(creates)
+        else:
+            creates, transactions = ahead
+            refused = batches.send(transactions)
         decided: dict[int, Plan] = {p.row.row: p for p in creates if p.row.row not in refused}
         return decided, [row for row in valid if row.row in refused]
 

@@ -21,9 +21,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from coursebridge.accounts.admin_invite_email import admin_invite_email
 from coursebridge.accounts.verification import (
     VerificationFailed,
-    check_token,
     expired_link,
     issue_token,
+    open_emailed_token,
     token_hash,
 )
 from coursebridge.notify.mailer import Mailer, SendsEmail
@@ -98,10 +98,7 @@ class AdminInvitations:
         return account.email
 
     def _pending(self, token: object, now: int) -> tuple[PendingInvitation, Org]:
-        digest = check_token(token, self.secret(), now, _DOMAIN)
-        pending = self.store.get(digest)
-        if pending is None or pending.expires_at <= now:
-            raise expired_link()
+        pending = open_emailed_token(token, self.secret(), now, self.store.get, _DOMAIN)
         org = self.orgs.get(pending.org_id)
         if org is None or pending.school_id not in org.schools:
             raise VerificationFailed(

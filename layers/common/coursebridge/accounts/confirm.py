@@ -23,8 +23,8 @@ from coursebridge.accounts.sync import launch_changes
 from coursebridge.accounts.verification import (
     VerificationFailed,
     actor_of,
-    check_token,
     expired_link,
+    open_emailed_token,
 )
 from coursebridge.backoff import DYNAMODB
 from coursebridge.lti.claims import LaunchClaims
@@ -75,10 +75,7 @@ class Confirmations:
     clock: Callable[[], int] = now_epoch
 
     def _pending(self, token: object, now: int) -> tuple[PendingVerification, Org]:
-        digest = check_token(token, self.secret(), now)
-        pending = self.store.get(digest)
-        if pending is None or pending.expires_at <= now:
-            raise expired_link()
+        pending = open_emailed_token(token, self.secret(), now, self.store.get)
         org = self.orgs.get(pending.org_id)
         if org is None:
             raise VerificationFailed(

@@ -18,6 +18,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from aws_lambda_powertools import Logger
@@ -124,6 +125,29 @@ def check_token(token: object, secret: bytes, now: int, domain: bytes = _DOMAIN)
     if int(parts[1]) <= now:
         raise expired_link()
     return token_hash(token)
+
+
+class _Expiring(Protocol):
+    expires_at: int
+
+
+P = TypeVar("P", bound=_Expiring)
+
+
+def open_emailed_token(
+    token: object,
+    secret: bytes,
+    now: int,
+    find: Callable[[str], P | None],
+    domain: bytes = _DOMAIN,
+) -> P:
+    """The pending item an emailed link's ``token`` stands for (verification or
+    invitation): signature and expiry checked before the read, the item looked up by
+    the token's hash, and refused when it is gone or expired. Reads only."""
+    pending = find(check_token(token, secret, now, domain))
+    if pending is None or pending.expires_at <= now:
+        raise expired_link()
+    return pending
 
 
 def verify_url(base_url: str, token: str) -> str:

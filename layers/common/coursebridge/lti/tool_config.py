@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformRegistration, PlatformStore
 
 CACHE_SECONDS = 60.0
+T = TypeVar("T")
 
 
 class _TtlCache:
@@ -39,9 +41,21 @@ class _TtlCache:
         with self._lock:
             self._items.clear()
 
+    def get_or_load(self, key: Any, load: Callable[[], T]) -> T:
+        """The cached value, else ``load()`` — kept only when it found something, so a
+        registration or org added a moment ago is seen at the next request."""
+        cached = self.get(key)
+        if cached is not None:
+            return cast(T, cached)
+        found = load()
+        if found:
+            self.put(key, found)
+        return found
+
 
 _registrations = _TtlCache()
 _orgs = _TtlCache()
+_org_registrations = _TtlCache()
 
 
 def forget_cached_config() -> None:
@@ -52,23 +66,11 @@ def forget_cached_config() -> None:
 
 
 def registrations_for(issuer: str) -> list[PlatformRegistration]:
-    cached = _registrations.get(issuer)
-    if cached is not None:
-        return cached
-    found = PlatformStore().for_issuer(issuer)
-    if found:
-        _registrations.put(issuer, found)
-    return found
+    return _registrations.get_or_load(issuer, lambda: PlatformStore().for_issuer(issuer))
 
 
 def org_for(org_id: str) -> Org | None:
-    cached = _orgs.get(org_id)
-    if cached is not None:
-        return cached
-    org = OrgStore().get(org_id)
-    if org:
-        _orgs.put(org_id, org)
-    return org
+    return _orgs.get_or_load(org_id, lambda: OrgStore().get(org_id))
 
 
 def find_registration(issuer: str, client_id: str | None) -> PlatformRegistration | None:
@@ -80,16 +82,7 @@ def find_registration(issuer: str, client_id: str | None) -> PlatformRegistratio
     return found[0] if len(found) == 1 else None
 
 
-_org_registrations = _TtlCache()
-
-
 def registrations_of_org(org_id: str) -> list[PlatformRegistration]:
     """An org's registrations, cached like the rest (pages framed by its LMSs read
     them on every response). Empty answers are not cached."""
-    cached = _org_registrations.get(org_id)
-    if cached is not None:
-        return cached
-    found = PlatformStore().for_org(org_id)
-    if found:
-        _org_registrations.put(org_id, found)
-    return found
+    return _org_registrations.get_or_load(org_id, lambda: PlatformStore().for_org(org_id))

@@ -39,7 +39,7 @@ POST_LIFETIME_SECONDS = 15 * 60
 MAX_NAME_LENGTH = 120
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 _UNSAFE = re.compile(r"[^\w .()\-]")
-_UPLOAD_PATH = re.compile(r"^(\d{8}T\d{6}Z-[0-9a-f]{8})/([^/]{1,%d})$" % MAX_NAME_LENGTH)
+_UPLOAD_PATH = re.compile(rf"^(\d{{8}}T\d{{6}}Z-[0-9a-f]{{8}})/([^/]{{1,{MAX_NAME_LENGTH}}})$")
 
 
 class UploadRefused(Exception):

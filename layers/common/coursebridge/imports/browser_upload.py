@@ -92,6 +92,12 @@ def check_custom_password(password: str) -> None:
         )
 
 
+def shown_name(file_name: str) -> str:
+    """The name an admin recognises: a portal upload's file name without its folder."""
+    _, _, rest = file_name.partition("/")
+    return rest if rest and _UPLOAD_PATH.match(file_name) else file_name
+
+
 def upload_key(admin_id: str, upload_path: str) -> str | None:
     """The object key of the admin's upload ``<uploadId>/<file name>``; None when
     ``upload_path`` is not one the portal makes."""

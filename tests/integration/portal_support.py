@@ -49,19 +49,26 @@ class PortalAdmin:
 
     def post(self, path: str, data: dict | None = None, **kw) -> requests.Response:
         headers = {"Origin": self.base, **kw.pop("headers", {})}
-        return self.http.post(self.base + path, data=data or {}, headers=headers,
-                              allow_redirects=False, **kw)  # fmt: skip
+        return self.http.post(
+            self.base + path, data=data or {}, headers=headers, allow_redirects=False, **kw
+        )
 
     def upload(self, body: bytes | str, name: str = "users.csv", **options: str) -> dict:
         """What the Create Users page does: ask for the presigned POST, post the file."""
         data = body.encode() if isinstance(body, str) else body
         form = {"fileName": name, "fileSize": str(len(data)), **options}
-        answer = self.post("/app/admin/create-users/uploads", form,
-                           headers={"Accept": "application/json"})  # fmt: skip
+        answer = self.post(
+            "/app/admin/create-users/uploads", form, headers={"Accept": "application/json"}
+        )
         assert answer.status_code == 200, answer.text
         target = answer.json()
-        sent = requests.post(target["url"], data=target["fields"], files={"file": (name, data)},
-                             headers={"Origin": self.base}, timeout=10)  # fmt: skip
+        sent = requests.post(
+            target["url"],
+            data=target["fields"],
+            files={"file": (name, data)},
+            headers={"Origin": self.base},
+            timeout=10,
+        )
         assert sent.status_code == 201, sent.text
         return target
 
@@ -82,9 +89,15 @@ def portal_org(stack, org_id: str, schools: list[str], email: str, **settings) -
     """An org owning ``schools`` and a signed-in admin of all of them."""
     OrgStore().create(Org(org_id=org_id, name=f"Org {org_id}", schools=schools, **settings))
     admin = AccountStore().create(
-        Account(email=email, first_name="Ada", last_name="Admin", is_teacher=True,
-                orgs={org_id}, source="cli")
-    )  # fmt: skip
+        Account(
+            email=email,
+            first_name="Ada",
+            last_name="Admin",
+            is_teacher=True,
+            orgs={org_id},
+            source="cli",
+        )
+    )
     for school in schools:
         AccountStore().grant_admin(admin.account_id, org_id, school)
         OrgStore().record_admin(org_id, school, admin.account_id)

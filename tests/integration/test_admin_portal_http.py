@@ -35,9 +35,15 @@ def admin(stack):
 def existing_john() -> Account:
     """The seed file's second row names an account the organization already has."""
     return AccountStore().create(
-        Account(email="john.smith@example.edu", first_name="Jon", last_name="Smith",
-                orgs={"acme"}, schools={SCHOOL}, source="csv")
-    )  # fmt: skip
+        Account(
+            email="john.smith@example.edu",
+            first_name="Jon",
+            last_name="Smith",
+            orgs={"acme"},
+            schools={SCHOOL},
+            source="csv",
+        )
+    )
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -58,8 +64,13 @@ def test_create_users_lets_its_script_reach_the_bucket_and_nothing_else(stack, a
     )
     assert policy["connect-src"] == ["'self'", stack.ports.moto_url]
     assert len(policy["script-src"]) == 1 and policy["script-src"][0].startswith("'sha256-")
-    for text in ("Send welcome emails", "Create custom password", "Dry run", "drag and drop",
-                 "Existing accounts in the file keep their current password"):  # fmt: skip
+    for text in (
+        "Send welcome emails",
+        "Create custom password",
+        "Dry run",
+        "drag and drop",
+        "Existing accounts in the file keep their current password",
+    ):
         assert text in page.text
 
 
@@ -81,8 +92,10 @@ def test_the_seed_file_through_the_page_gives_counts_row_errors_and_an_errors_fi
     results = admin.get(status["resultsUrl"])
     assert results.status_code == 200
     for row, field, message in SEED_ERRORS:
-        assert f'<td data-label="Row">{row}</td><td data-label="Field">{field}</td>' \
-               f'<td data-label="Error">{message}</td>' in results.text  # fmt: skip
+        assert (
+            f'<td data-label="Row">{row}</td><td data-label="Field">{field}</td>'
+            f'<td data-label="Error">{message}</td>' in results.text
+        )
     report = admin.get(status["reportUrl"])
     assert report.status_code == 200 and "Create Users Example.csv" in report.text
 
@@ -93,9 +106,11 @@ def test_the_seed_file_through_the_page_gives_counts_row_errors_and_an_errors_fi
     assert "attachment" in errors_file.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(errors_file.content.decode("utf-8-sig"))))
     assert table[0][-1] == "error" and [r[2] for r in table[1:]] == [
-        "maria.garcia@example.edu", "MARIA.GARCIA@example.edu", "lee.chen@example.edu",
+        "maria.garcia@example.edu",
+        "MARIA.GARCIA@example.edu",
+        "lee.chen@example.edu",
         "sam.park@example",
-    ]  # fmt: skip
+    ]
 
     # corrected and uploaded again, the errors file imports (its `error` column ignored)
     fixed = errors_file.content.decode("utf-8-sig")
@@ -111,8 +126,13 @@ def test_the_seed_file_through_the_page_gives_counts_row_errors_and_an_errors_fi
 
 
 def test_the_options_reach_the_object_exactly_and_the_password_leaves_it(stack, admin):
-    target = admin.upload(SEED_EXAMPLE, sendWelcome="on", dryRun="on",
-                          customPasswordEnabled="on", customPassword="First-Login-2024")  # fmt: skip
+    target = admin.upload(
+        SEED_EXAMPLE,
+        sendWelcome="on",
+        dryRun="on",
+        customPasswordEnabled="on",
+        customPassword="First-Login-2024",
+    )
     key = "uploads/" + admin.account_id + "/" + target["statusUrl"].split("upload=")[1]
     s3 = aws.client("s3")
     head = s3.head_object(Bucket=stack.resource("ImportsBucket"), Key=key)
@@ -133,30 +153,46 @@ def test_the_options_reach_the_object_exactly_and_the_password_leaves_it(stack, 
         ({"fileName": "users.csv", "fileSize": "999999999999"}, 400, "over the limit"),
         ({"fileName": "users.csv"}, 400, "file size is missing"),
         ({"fileName": "", "fileSize": "10"}, 400, "choose a CSV file"),
-        ({"fileName": "u.csv", "fileSize": "10", "customPasswordEnabled": "on"}, 400,
-         "type the custom password"),
-        ({"fileName": "u.csv", "fileSize": "10", "customPasswordEnabled": "on",
-          "customPassword": "short"}, 400, "8 to 128 characters"),
+        (
+            {"fileName": "u.csv", "fileSize": "10", "customPasswordEnabled": "on"},
+            400,
+            "type the custom password",
+        ),
+        (
+            {
+                "fileName": "u.csv",
+                "fileSize": "10",
+                "customPasswordEnabled": "on",
+                "customPassword": "short",
+            },
+            400,
+            "8 to 128 characters",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_upload_it_cannot_sign_is_a_json_4xx_naming_the_problem(admin, form, status, message):
-    answer = admin.post("/app/admin/create-users/uploads", form,
-                        headers={"Accept": "application/json"})  # fmt: skip
+    answer = admin.post(
+        "/app/admin/create-users/uploads", form, headers={"Accept": "application/json"}
+    )
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/json"
     assert message in answer.json()["error"]
 
 
 def test_a_form_post_from_another_site_signs_nothing(admin):
-    answer = admin.post("/app/admin/create-users/uploads", {"fileName": "u.csv", "fileSize": "9"},
-                        headers={"Origin": "https://evil.example"})  # fmt: skip
+    answer = admin.post(
+        "/app/admin/create-users/uploads",
+        {"fileName": "u.csv", "fileSize": "9"},
+        headers={"Origin": "https://evil.example"},
+    )
     assert answer.status_code == 403 and "another site" in answer.text
 
 
 def test_the_status_route_names_only_the_portals_upload_paths(admin):
     for path in ("", "../x.csv", "other/users.csv"):
-        answer = admin.get(f"/app/admin/create-users/status?upload={path}",
-                           headers={"Accept": "application/json"})  # fmt: skip
+        answer = admin.get(
+            f"/app/admin/create-users/status?upload={path}", headers={"Accept": "application/json"}
+        )
         assert answer.status_code == 400 and answer.json()["error"]
 
 

@@ -77,8 +77,11 @@ def test_a_refused_upload_is_in_nobodys_history_and_reported_once(stack, admins,
     assert job.status == "rejected" and "gsi1pk" not in job.to_item()
     assert ImportHistory().page(bob).jobs == []
     assert ImportHistory().for_upload(stack.resource("ImportsBucket"), dropped["key"]) == job
-    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-               if '"UploadRejected"' in line]  # fmt: skip
+    metrics = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if '"UploadRejected"' in line
+    ]
     assert len(metrics) == 1
     (directive,) = metrics[0]["_aws"]["CloudWatchMetrics"]
     assert directive["Metrics"][0]["Name"] == "UploadRejected"

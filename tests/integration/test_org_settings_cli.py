@@ -20,11 +20,24 @@ from tests.classroom import make_org
 
 pytestmark = pytest.mark.integration
 
-PLATFORM = ["platform", "add", "--org", "acme", "--issuer", "https://lms.example.edu",
-            "--client-id", "client-1", "--deployment-id", "dep-1",
-            "--auth-login-url", "https://lms.example.edu/auth",
-            "--auth-token-url", "https://lms.example.edu/token",
-            "--jwks-url", "https://lms.example.edu/jwks"]  # fmt: skip
+PLATFORM = [
+    "platform",
+    "add",
+    "--org",
+    "acme",
+    "--issuer",
+    "https://lms.example.edu",
+    "--client-id",
+    "client-1",
+    "--deployment-id",
+    "dep-1",
+    "--auth-login-url",
+    "https://lms.example.edu/auth",
+    "--auth-token-url",
+    "https://lms.example.edu/token",
+    "--jwks-url",
+    "https://lms.example.edu/jwks",
+]
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -60,16 +73,28 @@ def test_update_ends_a_trial_and_changes_each_setting_audited(stack, capsys):
     make_org("acme", schools=["s1"], trial=True)
     aws.client("ses").verify_email_identity(EmailAddress="registrar@acme.example")
     code, out, err = run(
-        capsys, "org", "update", "acme", "--no-trial", "--student-id-field", "sis_id",
-        "--csv-password-override", "--no-auto-map", "--sender-email", "Registrar@Acme.example",
-    )  # fmt: skip
+        capsys,
+        "org",
+        "update",
+        "acme",
+        "--no-trial",
+        "--student-id-field",
+        "sis_id",
+        "--csv-password-override",
+        "--no-auto-map",
+        "--sender-email",
+        "Registrar@Acme.example",
+    )
     assert (code, err) == (0, "")
     assert out.strip().startswith("updated org acme:")
     org = OrgStore().get("acme", consistent=True)
     assert org is not None
     assert (org.trial, org.student_id_field, org.csv_password_override, org.auto_map) == (
-        False, "sis_id", True, False,
-    )  # fmt: skip
+        False,
+        "sis_id",
+        True,
+        False,
+    )
     assert org.sender_email == "registrar@acme.example"
     (record,) = AuditStore().list_for_org("acme")
     assert record.action == "org-settings-changed"
@@ -160,8 +185,15 @@ def test_platform_add_and_remove_are_audited_with_the_registration(stack, capsys
     assert run(capsys, *PLATFORM)[0] == 0
     registration = PlatformStore().get("https://lms.example.edu", "client-1")
     assert registration is not None
-    code, _, _ = run(capsys, "platform", "remove", "--issuer", "https://lms.example.edu",
-                     "--client-id", "client-1")  # fmt: skip
+    code, _, _ = run(
+        capsys,
+        "platform",
+        "remove",
+        "--issuer",
+        "https://lms.example.edu",
+        "--client-id",
+        "client-1",
+    )
     assert code == 0
     assert PlatformStore().get("https://lms.example.edu", "client-1") is None
     added, removed = AuditStore().list_for_org("acme")

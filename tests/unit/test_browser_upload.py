@@ -57,8 +57,9 @@ def conditions_of(fields: dict) -> tuple[dict, list]:
 
 def test_the_policy_fixes_the_key_under_the_admins_prefix_the_size_and_the_metadata():
     now = int(time.time())
-    upload = presigned_upload(ADMIN, "Fall roster.csv", 600, send_welcome=True,
-                              custom_password="Welcome-2024", now=now)  # fmt: skip
+    upload = presigned_upload(
+        ADMIN, "Fall roster.csv", 600, send_welcome=True, custom_password="Welcome-2024", now=now
+    )
     exact, other = conditions_of(upload.fields)
     assert upload.key.startswith(f"uploads/{ADMIN}/") and upload.key.endswith("/Fall roster.csv")
     assert exact["key"] == upload.key and exact["bucket"] == "bucket"
@@ -85,8 +86,11 @@ def test_the_policy_fixes_the_key_under_the_admins_prefix_the_size_and_the_metad
 
 def _stored_metadata(upload) -> dict[str, str]:
     """The user metadata S3 stores from the form's fields."""
-    return {k.removeprefix("x-amz-meta-"): v for k, v in upload.fields.items()
-            if k.startswith("x-amz-meta-")}  # fmt: skip
+    return {
+        k.removeprefix("x-amz-meta-"): v
+        for k, v in upload.fields.items()
+        if k.startswith("x-amz-meta-")
+    }
 
 
 def test_the_importer_accepts_the_ticket_for_that_object_and_nothing_else():
@@ -149,8 +153,14 @@ def test_uploads_it_cannot_sign_are_refused_with_the_reason(size, password, mess
 
 @pytest.mark.parametrize(
     "path",
-    ["20240101T000000Z-0123abcd/../../x.csv", "other/roster.csv", "roster.csv",
-     "20240101T000000Z-0123abcd/a/b.csv", "20240101T000000Z-0123ABCD/x.csv", ""],
-)  # fmt: skip
+    [
+        "20240101T000000Z-0123abcd/../../x.csv",
+        "other/roster.csv",
+        "roster.csv",
+        "20240101T000000Z-0123abcd/a/b.csv",
+        "20240101T000000Z-0123ABCD/x.csv",
+        "",
+    ],
+)
 def test_only_the_portals_own_upload_paths_name_a_key(path):
     assert upload_key(ADMIN, path) is None

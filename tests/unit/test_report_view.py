@@ -77,10 +77,12 @@ def test_the_errors_csv_sits_next_to_the_json():
 @pytest.mark.parametrize(
     ("name", "header"),
     [
-        ("roster.errors.csv", "attachment; filename=\"roster.errors.csv\"; "
-         "filename*=UTF-8''roster.errors.csv"),
+        (
+            "roster.errors.csv",
+            "attachment; filename=\"roster.errors.csv\"; filename*=UTF-8''roster.errors.csv",
+        ),
         ('é "x".csv', "attachment; filename=\"_ _x_.csv\"; filename*=UTF-8''%C3%A9%20%22x%22.csv"),
     ],
-)  # fmt: skip
+)
 def test_downloads_keep_their_name(name, header):
     assert attachment(name) == header

@@ -126,8 +126,13 @@ def presigned_upload(
     if custom_password is not None:
         check_custom_password(custom_password)
     key = f"uploads/{admin_id}/{timestamp(issued_at)}-{secrets.token_hex(4)}/{name}"
-    metadata = upload_metadata(key, send_welcome=send_welcome, dry_run=dry_run,
-                               custom_password=custom_password, now=issued_at)  # fmt: skip
+    metadata = upload_metadata(
+        key,
+        send_welcome=send_welcome,
+        dry_run=dry_run,
+        custom_password=custom_password,
+        now=issued_at,
+    )
     fields = {f"x-amz-meta-{meta}": value for meta, value in metadata.items()}
     fields |= {"Content-Type": "text/csv", "success_action_status": "201"}
     conditions: list[Any] = [["content-length-range", 1, limit]]

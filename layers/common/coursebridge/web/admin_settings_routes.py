@@ -167,8 +167,9 @@ def remove_lms() -> Response:
             raise NotFound("no such LMS registration in your organization")
         return admin_page(admin, "admin_registration_remove.html", org=org, registration=found)
     try:
-        remove_registration(issuer, client_id, Actor.admin(admin.account.account_id),
-                            org_id=org.org_id)  # fmt: skip
+        remove_registration(
+            issuer, client_id, Actor.admin(admin.account.account_id), org_id=org.org_id
+        )
     except PlatformNotFound:
         raise NotFound("no such LMS registration in your organization") from None
     return see_other(f"{SETTINGS}?done=removed")

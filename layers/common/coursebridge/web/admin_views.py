@@ -114,8 +114,14 @@ def admin_page(
 ) -> Response:
     """A portal page: the organization, the admin's schools and the navigation."""
     org = org or OrgStore().get(admin.org_id)
-    return page(status, template, connect_targets=connect_targets, org=org,
-                **portal_context(admin, org), **context)  # fmt: skip
+    return page(
+        status,
+        template,
+        connect_targets=connect_targets,
+        org=org,
+        **portal_context(admin, org),
+        **context,
+    )
 
 
 def portal_context(admin: SchoolAdmin, org: Org | None) -> dict[str, Any]:

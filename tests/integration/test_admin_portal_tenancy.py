@@ -129,7 +129,7 @@ def test_bobs_presigned_post_re_aimed_at_anns_prefix_or_options_imports_nothing(
         fields["key"] = fields["key"].replace(bob.account_id, ann.account_id)
     else:
         fields["x-amz-meta-dry-run"] = "false"
-    planted = "firstName,lastName,email,isTeacher,issuedID,schoolID\r\nMal,Lory,mal@evil.example,1,M1,a1\r\n"
+    planted = SEED_EXAMPLE.splitlines()[0] + "\r\nMal,Lory,mal@evil.example,1,M1,a1\r\n"
     before_users = users_table().scan()["Items"]
     sent = requests.post(
         target["url"], data=fields, files={"file": ("p.csv", planted.encode())}, timeout=10

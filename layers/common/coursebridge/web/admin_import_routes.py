@@ -6,21 +6,25 @@ another organization's included, is answered like one that does not exist (404),
 before anything of that job is read. The report's row errors are read from the
 published report itself (imports/report_view.py); its files are downloaded from S3
 through a 5-minute presigned link that this route hands out after the same check.
+Like every portal route, these import the portal's modules on first use.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.imports.history import ImportHistory
-from coursebridge.imports.jobs import Job
-from coursebridge.imports.report_view import ReportFiles, RowErrors, errors_csv_key
 from coursebridge.settings import get_settings
-from coursebridge.web.admin_views import ADMIN, admin_page, import_view
+from coursebridge.web.admin_routes import ADMIN
 from coursebridge.web.errors import NotFound
 from coursebridge.web.http import page, see_other
 from coursebridge.web.signed_in import SchoolAdmin, require_school_admin
+
+if TYPE_CHECKING:
+    from coursebridge.imports.jobs import Job
+    from coursebridge.imports.report_view import RowErrors
 
 router = APIGatewayHttpRouter()
 IMPORTS = f"{ADMIN}/imports"
@@ -32,6 +36,8 @@ def _admin() -> SchoolAdmin:
 
 
 def _own_job(admin: SchoolAdmin, ref: str) -> Job:
+    from coursebridge.imports.history import ImportHistory
+
     job = ImportHistory().find(admin.account.account_id, ref)
     if job is None:
         raise NotFound(NO_SUCH_IMPORT)
@@ -39,6 +45,8 @@ def _own_job(admin: SchoolAdmin, ref: str) -> Job:
 
 
 def _row_errors(job: Job) -> RowErrors:
+    from coursebridge.imports.report_view import ReportFiles, RowErrors
+
     if not job.report_key or not job.counts["failed"]:
         return RowErrors([], more=False)
     return ReportFiles(get_settings().imports_bucket).row_errors(job.report_key)
@@ -46,6 +54,9 @@ def _row_errors(job: Job) -> RowErrors:
 
 @router.get(IMPORTS)
 def history() -> Response:
+    from coursebridge.imports.history import ImportHistory
+    from coursebridge.web.admin_views import admin_page, import_view
+
     admin = _admin()
     older = router.current_event.get_query_string_value("older", "") or None
     found = ImportHistory().page(admin.account.account_id, older_than=older)
@@ -60,6 +71,8 @@ def history() -> Response:
 
 @router.get(f"{IMPORTS}/<ref>")
 def report_page(ref: str) -> Response:
+    from coursebridge.web.admin_views import admin_page, import_view
+
     admin = _admin()
     job = _own_job(admin, ref)
     return admin_page(admin, "admin_import.html", job=import_view(job), rows=_row_errors(job))
@@ -68,12 +81,16 @@ def report_page(ref: str) -> Response:
 @router.get(f"{IMPORTS}/<ref>/results")
 def results_fragment(ref: str) -> Response:
     """The results section alone, for the Create Users page to show in place."""
+    from coursebridge.web.admin_views import import_view
+
     admin = _admin()
     job = _own_job(admin, ref)
     return page(200, "admin_results.html", job=import_view(job), rows=_row_errors(job))
 
 
 def _download(ref: str, which: str) -> Response:
+    from coursebridge.imports.report_view import ReportFiles, errors_csv_key
+
     admin = _admin()
     job = _own_job(admin, ref)
     if not job.report_key:

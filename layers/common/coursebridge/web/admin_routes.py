@@ -8,6 +8,10 @@ fixed by the policy), sends the file from the browser straight to S3, follows th
 import at ``GET /app/admin/create-users/status`` (JSON) and then shows the results
 (web/admin_import_routes.py). Every route checks the signed-in admin first; every POST
 also checks that the form comes from our own pages (web/signed_in.py).
+
+The portal's modules (the import history, the upload signer, the settings rules, the
+pages' views) are imported by the routes on first use: the web function's cold start
+serves launches and grading, which need none of them.
 """
 
 from __future__ import annotations
@@ -15,26 +19,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from coursebridge.imports.browser_upload import (
-    MAX_PASSWORD,
-    MIN_PASSWORD,
-    UploadRefused,
-    presigned_upload,
-    upload_key,
-    upload_origin,
-)
-from coursebridge.imports.history import ImportHistory
-from coursebridge.imports.parse import REQUIRED
-from coursebridge.orgs.settings import manages_organization
 from coursebridge.settings import get_settings
 from coursebridge.store.orgs import OrgStore
 from coursebridge.web import responses
-from coursebridge.web.admin_views import ADMIN, admin_page, import_view, status_json
 from coursebridge.web.errors import BadRequest
 from coursebridge.web.http import form_body, json_ok
 from coursebridge.web.signed_in import SchoolAdmin, require_same_origin, require_school_admin
 
 router = APIGatewayHttpRouter()
+ADMIN = "/app/admin"
 CREATE_USERS = f"{ADMIN}/create-users"
 RECENT = 5
 _ON = ("on", "true", "1", "yes")
@@ -46,6 +39,10 @@ def _admin() -> SchoolAdmin:
 
 @router.get(ADMIN)
 def home() -> Response:
+    from coursebridge.imports.history import ImportHistory
+    from coursebridge.orgs.settings import manages_organization
+    from coursebridge.web.admin_views import admin_page, import_view
+
     admin = _admin()
     org = OrgStore().get(admin.org_id)
     recent = ImportHistory().page(admin.account.account_id, limit=RECENT).jobs
@@ -60,6 +57,10 @@ def home() -> Response:
 
 @router.get(CREATE_USERS)
 def create_users_page() -> Response:
+    from coursebridge.imports.browser_upload import MAX_PASSWORD, MIN_PASSWORD, upload_origin
+    from coursebridge.imports.parse import REQUIRED
+    from coursebridge.web.admin_views import admin_page
+
     admin = _admin()
     origin = upload_origin()
     return admin_page(
@@ -84,6 +85,8 @@ def _size(raw: str) -> int:
 def new_upload() -> Response:
     """The presigned POST for one file, as JSON: ``url``, ``fields`` (in order, the file
     goes last) and the ``statusUrl`` to follow its import."""
+    from coursebridge.imports.browser_upload import UploadRefused, presigned_upload
+
     event = router.current_event.raw_event
     admin = _admin()
     require_same_origin(event)
@@ -114,6 +117,10 @@ def new_upload() -> Response:
 @router.get(f"{CREATE_USERS}/status")
 def upload_status() -> Response:
     """The import of one of this admin's uploads (the path the upload answer named)."""
+    from coursebridge.imports.browser_upload import upload_key
+    from coursebridge.imports.history import ImportHistory
+    from coursebridge.web.admin_views import status_json
+
     admin = _admin()
     path = router.current_event.get_query_string_value("upload", "") or ""
     key = upload_key(admin.account.account_id, path)
@@ -126,6 +133,8 @@ def upload_status() -> Response:
 @router.get(f"{CREATE_USERS}/template.csv")
 def template_csv() -> Response:
     """The header row every file starts with (the columns in the usual order)."""
+    from coursebridge.imports.parse import REQUIRED
+
     _admin()
     return Response(
         200,

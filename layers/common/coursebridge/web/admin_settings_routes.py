@@ -6,7 +6,8 @@ The organization is always the admin's (web/signed_in.py), never one a form name
 a hostile admin can name another organization's registration, and is answered as if
 it did not exist. Every change is audited (store/audit.py) in the write itself.
 ``trial`` is shown, not changed here: the operator ends a trial
-(``coursebridge org update ORG --no-trial``).
+(``coursebridge org update ORG --no-trial``). Like every portal route, these import
+the portal's modules on first use.
 """
 
 from __future__ import annotations
@@ -17,24 +18,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
-from coursebridge.orgs.registrations import (
-    RegistrationRefused,
-    add_registration,
-    new_registration,
-    remove_registration,
-)
-from coursebridge.orgs.settings import (
-    Actor,
-    SettingRefused,
-    change_settings,
-    clean_sender_email,
-    clean_student_id_field,
-    manages_organization,
-)
 from coursebridge.store.errors import SettingsChanged
 from coursebridge.store.orgs import Org, OrgStore
 from coursebridge.store.platforms import PlatformAlreadyRegistered, PlatformNotFound, PlatformStore
-from coursebridge.web.admin_views import ADMIN, admin_page, when
+from coursebridge.web.admin_routes import ADMIN
 from coursebridge.web.errors import Conflict, Forbidden, NotFound
 from coursebridge.web.http import form_body, see_other
 from coursebridge.web.signed_in import SchoolAdmin, require_same_origin, require_school_admin
@@ -53,6 +40,8 @@ _LIST = re.compile(r"[\s,]+")
 
 
 def _admin_and_org(*, change: bool = False) -> tuple[SchoolAdmin, Org]:
+    from coursebridge.orgs.settings import manages_organization
+
     event = router.current_event.raw_event
     admin = require_school_admin(event)
     if change:
@@ -85,6 +74,9 @@ def _settings_page(
     error: str | None = None,
     entered: dict[str, str] | None = None,
 ) -> Response:
+    from coursebridge.orgs.settings import manages_organization
+    from coursebridge.web.admin_views import admin_page, when
+
     done = router.current_event.get_query_string_value("done", "") or ""
     registrations = sorted(
         PlatformStore().for_org(org.org_id), key=lambda r: (r.issuer, r.client_id)
@@ -112,6 +104,14 @@ def settings_page() -> Response:
 
 @router.post(SETTINGS)
 def save_settings() -> Response:
+    from coursebridge.orgs.settings import (
+        Actor,
+        SettingRefused,
+        change_settings,
+        clean_sender_email,
+        clean_student_id_field,
+    )
+
     admin, org = _admin_and_org(change=True)
     form = form_body(router.current_event)
     try:
@@ -132,6 +132,13 @@ def save_settings() -> Response:
 
 @router.post(REGISTRATIONS)
 def add_lms() -> Response:
+    from coursebridge.orgs.registrations import (
+        RegistrationRefused,
+        add_registration,
+        new_registration,
+    )
+    from coursebridge.orgs.settings import Actor
+
     admin, org = _admin_and_org(change=True)
     form = form_body(router.current_event)
     try:
@@ -158,6 +165,10 @@ def add_lms() -> Response:
 @router.post(f"{REGISTRATIONS}/remove")
 def remove_lms() -> Response:
     """First the consequences and a button (``confirm=yes``), then the removal."""
+    from coursebridge.orgs.registrations import remove_registration
+    from coursebridge.orgs.settings import Actor
+    from coursebridge.web.admin_views import admin_page
+
     admin, org = _admin_and_org(change=True)
     form = form_body(router.current_event)
     issuer, client_id = form.get("issuer", ""), form.get("clientId", "")

@@ -17,10 +17,10 @@ from coursebridge.imports.browser_upload import shown_name
 from coursebridge.imports.jobs import FINISHED, Job
 from coursebridge.imports.parse import Header
 from coursebridge.store.orgs import Org, OrgStore
+from coursebridge.web.admin_routes import ADMIN
 from coursebridge.web.http import page
 from coursebridge.web.signed_in import SchoolAdmin
 
-ADMIN = "/app/admin"
 STATUS_LABELS = {
     "waiting": "Waiting for the file to arrive",
     "scanning": "Checking the file",

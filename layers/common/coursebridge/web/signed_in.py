@@ -87,9 +87,15 @@ def require_same_origin(event: dict) -> None:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     host = headers.get("host", "")
     origin = headers.get("origin")
+    fetch_site = headers.get("sec-fetch-site")
+    if origin == "null" and fetch_site == "same-origin":
+        # Our pages send Referrer-Policy: no-referrer, under which a browser names the
+        # origin of a form post "null"; Sec-Fetch-Site still says where it came from
+        # (set by the browser, never by a page's script).
+        return
     if origin is not None:
         if origin == "null" or urlsplit(origin).netloc != host:
             raise Forbidden(CROSS_SITE_FORM)
         return
-    if headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}:
+    if (fetch_site or "same-origin") not in {"same-origin", "none"}:
         raise Forbidden(CROSS_SITE_FORM)

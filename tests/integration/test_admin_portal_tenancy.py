@@ -25,14 +25,9 @@ from tests.integration.portal_support import (
     run_imports,
     signed_in,
 )
+from tests.integration.stored import everything_stored
 
 pytestmark = pytest.mark.integration
-
-
-def everything() -> list[dict]:
-    """Every item of both tables (the tests' own small data set)."""
-    items = app_table().scan(ConsistentRead=True)["Items"] + users_table().scan()["Items"]
-    return sorted(items, key=repr)
 
 
 @pytest.fixture
@@ -60,26 +55,26 @@ JOB_ROUTES = ["", "/results", "/errors.csv", "/report.json"]
 @pytest.mark.parametrize("hostile", ["bob", "carol"])
 @pytest.mark.parametrize("suffix", JOB_ROUTES)
 def test_another_admins_report_is_not_found_on_any_route(world, hostile, suffix):
-    before = everything()
+    before = everything_stored()
     answer = world[hostile].get(world["status"]["reportUrl"] + suffix)
     assert answer.status_code == 404 and "location" not in answer.headers
     assert "no such import among your uploads" in answer.text
     assert "acme-roster" not in answer.text and "Unauthorized school" not in answer.text
-    assert everything() == before
+    assert everything_stored() == before
 
 
 @pytest.mark.parametrize("path", ["/app/admin/imports", "/app/admin"])
 def test_another_admins_uploads_are_not_listed(world, path):
-    before = everything()
+    before = everything_stored()
     for hostile in ("bob", "carol"):
         page = world[hostile].get(path)
         assert page.status_code == 200
         assert "acme-roster" not in page.text and world["status"]["reportUrl"] not in page.text
-    assert everything() == before
+    assert everything_stored() == before
 
 
 def test_the_status_route_reads_the_asking_admins_prefix_only(world):
-    before = everything()
+    before = everything_stored()
     ann_path = world["status"]["reportUrl"]  # a reference is no upload path: try both
     job = ImportHistory().find(world["ann"].account_id, ann_path.rsplit("/", 1)[1])
     assert job is not None
@@ -92,7 +87,7 @@ def test_the_status_route_reads_the_asking_admins_prefix_only(world):
         "label": "Waiting for the file to arrive",
         "finished": False,
     }
-    assert everything() == before
+    assert everything_stored() == before
 
 
 def test_a_presigned_upload_is_always_under_the_asking_admins_own_prefix(world):
@@ -168,7 +163,7 @@ def test_a_settings_post_changes_the_admins_own_organization_only(world):
 
 @pytest.mark.parametrize("confirm", ["", "yes"])
 def test_another_organizations_registration_cannot_be_removed(world, confirm):
-    before = everything()
+    before = everything_stored()
     lms = world["lms"]
     answer = world["bob"].post(
         "/app/admin/settings/registrations/remove",
@@ -178,7 +173,7 @@ def test_another_organizations_registration_cannot_be_removed(world, confirm):
     assert "no such LMS registration in your organization" in answer.text
     assert lms.client_id not in answer.text
     assert PlatformStore().get(lms.issuer, lms.client_id) == lms
-    assert everything() == before
+    assert everything_stored() == before
 
 
 def test_a_registration_is_added_to_the_admins_own_organization(world):
@@ -220,9 +215,9 @@ def test_the_settings_page_shows_the_admins_own_organization_only(world):
     ],
 )
 def test_an_admin_of_some_schools_only_changes_nothing_of_the_organization(world, path, form):
-    before = everything()
+    before = everything_stored()
     answer = world["carol"].post(path, form)
     assert answer.status_code == 403 and "only an admin of every school" in answer.text
-    assert everything() == before
+    assert everything_stored() == before
     page = world["carol"].get("/app/admin/settings")
     assert "You see them read-only" in page.text and "<fieldset disabled>" in page.text

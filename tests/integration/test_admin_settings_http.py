@@ -12,6 +12,7 @@ from coursebridge.store.audit import AuditStore
 from coursebridge.store.dynamo import app_table
 from coursebridge.store.platforms import PlatformStore
 from tests.integration.portal_support import portal_org, registration
+from tests.integration.stored import everything_stored
 
 pytestmark = pytest.mark.integration
 
@@ -109,14 +110,14 @@ def test_a_bad_value_is_a_400_naming_it_and_nothing_is_written(admin, form, mess
 )
 def test_nothing_changes_on_a_get_or_from_another_site(admin, path):
     registration("acme")
-    before = app_table().scan(ConsistentRead=True)["Items"]
+    before = everything_stored()
     got = admin.get(
         path + "?studentIdField=x&issuer=https://lms.example.edu&clientId=client-1&confirm=yes"
     )
     assert got.status_code in (200, 404)
     cross = admin.post(path, {"studentIdField": "x"}, headers={"Origin": "https://evil.example"})
     assert cross.status_code == 403
-    assert app_table().scan(ConsistentRead=True)["Items"] == before
+    assert everything_stored() == before
 
 
 def test_an_lms_is_added_audited_and_shown(admin):
@@ -143,10 +144,10 @@ def test_an_lms_is_added_audited_and_shown(admin):
 )
 def test_a_registration_it_cannot_add_is_refused_naming_the_field(admin, change, status, message):
     registration("acme")
-    before = app_table().scan(ConsistentRead=True)["Items"]
+    before = everything_stored()
     answer = admin.post("/app/admin/settings/registrations", {**LMS, **change})
     assert answer.status_code == status and message in answer.text.lower()
-    assert app_table().scan(ConsistentRead=True)["Items"] == before
+    assert everything_stored() == before
 
 
 def test_removing_an_lms_asks_first_then_removes_it_like_the_cli(admin):

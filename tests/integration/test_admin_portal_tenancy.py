@@ -136,6 +136,11 @@ def test_bobs_presigned_post_re_aimed_at_anns_prefix_or_options_imports_nothing(
     job = ImportHistory().for_upload(stack.resource("ImportsBucket"), fields["key"])
     assert job is not None and job.status == "rejected"
     assert job.rejection is not None and job.rejection["code"] == "wrong_ticket"
+    if change == "dry-run":  # under Bob's own prefix: his page says why, and shows no results
+        status = bob.status(target)
+        assert status["status"] == "rejected" and status["finished"] is True
+        assert "not issued for this admin, this file name and these options" in status["message"]
+        assert "resultsUrl" not in status and "reportUrl" not in status
     assert users_table().scan()["Items"] == before_users
     listed = aws.client("s3").list_objects_v2(
         Bucket=stack.resource("ImportsBucket"), Prefix=f"reports/{ann.account_id}/p"

@@ -218,7 +218,8 @@ def test_history_lists_the_uploads_and_reopens_each_report(stack, admin):
     assert reopened.status_code == 200 and "Unauthorized school" in reopened.text
     json_report = admin.get(first["reportUrl"] + "/report.json")
     assert json_report.status_code == 303
-    assert requests.get(json_report.headers["location"], timeout=10).json()["failed"] == 4
+    published = requests.get(json_report.headers["location"], timeout=10).json()
+    assert published["failed"] == 4 and published["file"] == "first.csv"
 
 
 def test_a_template_with_the_header_row_downloads(admin):

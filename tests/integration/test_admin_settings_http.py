@@ -147,6 +147,9 @@ def test_a_registration_it_cannot_add_is_refused_naming_the_field(admin, change,
     before = everything_stored()
     answer = admin.post("/app/admin/settings/registrations", {**LMS, **change})
     assert answer.status_code == status and message in answer.text.lower()
+    sent = {**LMS, **change}
+    assert f'name="issuer" required value="{sent["issuer"]}"' in answer.text  # kept as typed
+    assert 'name="autoMap" checked' in answer.text  # the settings form shows the stored ones
     assert everything_stored() == before
 
 

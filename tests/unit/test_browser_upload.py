@@ -19,7 +19,7 @@ from coursebridge.imports.browser_upload import (
     presigned_upload,
     upload_key,
 )
-from coursebridge.imports.options import ImportOptions
+from coursebridge.imports.options import ImportOptions, Upload
 from coursebridge.imports.ticket import TicketRefused, TicketTerms, check_ticket, ticket_in
 from coursebridge.sessions import _SecretCache
 
@@ -164,3 +164,16 @@ def test_uploads_it_cannot_sign_are_refused_with_the_reason(size, password, mess
 )
 def test_only_the_portals_own_upload_paths_name_a_key(path):
     assert upload_key(ADMIN, path) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        (f"uploads/{ADMIN}/20240101T000000Z-0123abcd/Fall roster.csv", "Fall roster.csv"),
+        (f"uploads/{ADMIN}/roster.csv", "roster.csv"),  # the CLI's
+        (f"uploads/{ADMIN}/2024/roster.csv", "2024/roster.csv"),  # an operator's own folder
+        (f"uploads/{ADMIN}/20240101T000000Z-0123abcd/a/b.csv", "20240101T000000Z-0123abcd/a/b.csv"),
+    ],
+)
+def test_reports_name_the_file_as_the_admin_gave_it(key, shown):
+    assert Upload("bucket", key, "v1").shown_name == shown

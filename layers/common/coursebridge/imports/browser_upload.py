@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coursebridge import aws
+from coursebridge.imports.options import PORTAL_FOLDER
 from coursebridge.imports.report import timestamp
 from coursebridge.imports.upload import upload_metadata
 from coursebridge.settings import get_settings
@@ -39,7 +40,7 @@ POST_LIFETIME_SECONDS = 15 * 60
 MAX_NAME_LENGTH = 120
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 _UNSAFE = re.compile(r"[^\w .()\-]")
-_UPLOAD_PATH = re.compile(rf"^(\d{{8}}T\d{{6}}Z-[0-9a-f]{{8}})/([^/]{{1,{MAX_NAME_LENGTH}}})$")
+_UPLOAD_PATH = re.compile(rf"^{PORTAL_FOLDER}/[^/]{{1,{MAX_NAME_LENGTH}}}$")
 
 
 class UploadRefused(Exception):
@@ -90,12 +91,6 @@ def check_custom_password(password: str) -> None:
             "the custom password may hold letters, digits, spaces and ASCII punctuation "
             "only, and no spaces at either end"
         )
-
-
-def shown_name(file_name: str) -> str:
-    """The name an admin recognises: a portal upload's file name without its folder."""
-    _, _, rest = file_name.partition("/")
-    return rest if rest and _UPLOAD_PATH.match(file_name) else file_name
 
 
 def upload_key(admin_id: str, upload_path: str) -> str | None:

@@ -363,7 +363,7 @@ class Importer:
         uploader = self.uploader
         header = Header.from_state(job.header) if job.header else None
         summary = ReportSummary(
-            file=job.upload.file_name,
+            file=job.upload.shown_name,
             status="file_error" if job.file_errors else "completed",
             dry_run=job.dry_run,
             counts=dict(job.counts),

@@ -72,8 +72,10 @@ def _settings_page(
     *,
     status: int = 200,
     error: str | None = None,
-    entered: dict[str, str] | None = None,
+    settings_form: dict[str, str] | None = None,
+    lms_form: dict[str, str] | None = None,
 ) -> Response:
+    """The page; after a refused post, the form that was sent keeps what was typed."""
     from coursebridge.orgs.settings import manages_organization
     from coursebridge.web.admin_views import admin_page, when
 
@@ -91,7 +93,8 @@ def _settings_page(
         tool_urls=_tool_urls(),
         notice=DONE.get(done) if status == 200 else None,
         error=error,
-        entered=entered or {},
+        settings_form=settings_form or {},
+        lms_form=lms_form or {},
         added_at=when,
     )
 
@@ -122,7 +125,7 @@ def save_settings() -> Response:
             "sender_email": clean_sender_email(form.get("senderEmail")),
         }
     except SettingRefused as refused:
-        return _settings_page(admin, org, status=400, error=refused.message, entered=form)
+        return _settings_page(admin, org, status=400, error=refused.message, settings_form=form)
     try:
         changed = change_settings(org.org_id, wanted, Actor.admin(admin.account.account_id))
     except SettingsChanged:
@@ -154,11 +157,11 @@ def add_lms() -> Response:
         )
         add_registration(registration, Actor.admin(admin.account.account_id))
     except ValidationError as invalid:
-        return _settings_page(admin, org, status=400, error=_named(invalid), entered=form)
+        return _settings_page(admin, org, status=400, error=_named(invalid), lms_form=form)
     except RegistrationRefused as refused:
-        return _settings_page(admin, org, status=400, error=str(refused), entered=form)
+        return _settings_page(admin, org, status=400, error=str(refused), lms_form=form)
     except PlatformAlreadyRegistered as taken:
-        return _settings_page(admin, org, status=409, error=str(taken), entered=form)
+        return _settings_page(admin, org, status=409, error=str(taken), lms_form=form)
     return see_other(f"{SETTINGS}?done=added")
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from coursebridge.imports.browser_upload import shown_name
 from coursebridge.imports.jobs import FINISHED, Job
 from coursebridge.imports.parse import Header
 from coursebridge.store.orgs import Org, OrgStore
@@ -65,7 +64,7 @@ def import_view(job: Job) -> ImportView:
     header = Header.from_state(job.header) if job.header else None
     return ImportView(
         ref=job.ref,
-        file_name=shown_name(job.upload.file_name),
+        file_name=job.upload.shown_name,
         started=when(job.started_at),
         status=job.status,
         label=STATUS_LABELS.get(job.status, job.status),

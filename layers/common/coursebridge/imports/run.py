@@ -51,6 +51,7 @@ logger = Logger(child=True)
 
 BATCH_ROWS = 1000  # rows per checkpoint; their requests go out concurrently
 NEW_SHARE = 0.9  # a batch this much creations: the next one writes before looking up
+SAMPLE_ROWS = 50  # the first batch's rows whose claims decide how it is written
 STOP_MARGIN_MS = 60_000  # stop and hand over with this much time left
 
 RemainingMs = Callable[[], int]
@@ -146,7 +147,7 @@ class Importer:
         self.source = UploadedObject(job.upload.bucket, job.upload.key, job.version_id)
         self._uploader: Uploader | None = None
         self._saved = (job.offset, job.status)
-        self._expect_new = False  # the first batch looks its rows up
+        self._expect_new: bool | None = None  # None: the first batch's sample decides
         self._under_way: Future[None] = Future()  # set when a batch's writes are under way
 
     @property
@@ -276,11 +277,29 @@ class Importer:
             with_password=self.job.password_hash is not None,
         )
 
+    def _guess_new(self, rows: list[UserRow], batches: AccountBatches) -> bool:
+        """Whether the first batch is written as new accounts: when its first
+        ``SAMPLE_ROWS`` rows' emails and issuedIDs are nearly all free (one look-up
+        request instead of the whole batch's). Wrong either way costs time, not
+        correctness: the claims' conditions refuse a row already held."""
+        sample = rows[:SAMPLE_ROWS]
+        if not sample:
+            return False
+        found = batches.lookup(sample)
+        held = {row.row for row in sample if row.email in found.accounts_by_email}
+        held |= {row.row for row in sample
+                 if (row.school_id, row.issued_id) in found.issued_holders}  # fmt: skip
+        return len(held) <= (1 - NEW_SHARE) * len(sample)
+
     def _build_ahead(self, checked: CheckedBatch, batches: AccountBatches) -> CheckedBatch:
         """The batch written as new accounts, built while the batch before is being written,
         when the last batch known to be written was mostly creations (a guess: the worker
         sends these only if the batch just before this one was too, else drops them)."""
-        if not self._expect_new or self.job.dry_run or not checked.valid:
+        if self.job.dry_run or not checked.valid:
+            return checked
+        if self._expect_new is None:
+            self._expect_new = self._guess_new(checked.valid, batches)
+        if not self._expect_new:
             return checked
         creates = self._creates(checked.valid)
         return replace(checked, ahead=(creates, list(batches.transactions(creates))))
@@ -315,7 +334,8 @@ class Importer:
         """Each row's outcome, written (unless a dry run).
 
         Most rows of a first upload are new. While the previous batch was mostly
-        creations, a batch skips the look-ups and writes every row as a new account
+        creations (for the first batch: while its sample's claims were nearly all
+        free, ``_guess_new``), a batch skips the look-ups and writes every row as a new account
         at once: the claims' conditions refuse any row whose email or issuedID is
         already held, and only those rows are looked up and planned the usual way.
         """

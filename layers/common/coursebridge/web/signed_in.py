@@ -83,19 +83,23 @@ def require_school_admin(event: dict) -> SchoolAdmin:
 
 def require_same_origin(event: dict) -> None:
     """CSRF for form posts on top of SameSite=Lax: a browser names the page that sent a
-    POST in ``Origin`` (or says ``Sec-Fetch-Site``); one from another site is refused."""
+    POST in ``Origin`` (or says ``Sec-Fetch-Site``); one from another site is refused.
+
+    Our pages send ``Referrer-Policy: no-referrer``, under which browsers send
+    ``Origin: null`` even for a page's own form posts: a ``null`` origin is accepted only
+    when ``Sec-Fetch-Site`` (set by the browser, never by a page) says same-origin.
+    """
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     host = headers.get("host", "")
     origin = headers.get("origin")
-    fetch_site = headers.get("sec-fetch-site")
-    if origin == "null" and fetch_site == "same-origin":
-        # Our pages send Referrer-Policy: no-referrer, under which a browser names the
-        # origin of a form post "null"; Sec-Fetch-Site still says where it came from
-        # (set by the browser, never by a page's script).
-        return
-    if origin is not None:
-        if origin == "null" or urlsplit(origin).netloc != host:
+    site = headers.get("sec-fetch-site")
+    if origin == "null":
+        if site != "same-origin":
             raise Forbidden(CROSS_SITE_FORM)
         return
-    if (fetch_site or "same-origin") not in {"same-origin", "none"}:
+    if origin is not None:
+        if urlsplit(origin).netloc != host:
+            raise Forbidden(CROSS_SITE_FORM)
+        return
+    if (site or "same-origin") not in {"same-origin", "none"}:
         raise Forbidden(CROSS_SITE_FORM)

@@ -4,12 +4,15 @@ no redirects, a total deadline, a size cap), against real servers on 127.0.0.1."
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import socket
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -128,6 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.routes[self.path](self)
 
+    def do_POST(self) -> None:
+        self.routes[self.path](self)
+
     def log_message(self, *_: object) -> None:
         pass
 
@@ -148,6 +154,17 @@ def _ok(body: bytes, *, length: bool = True):
         handler.wfile.write(b"0\r\n\r\n")
 
     return reply
+
+
+def _agent(handler: BaseHTTPRequestHandler) -> None:
+    """Answers with the User-Agent header the request carried."""
+    body = json.dumps({"agent": handler.headers.get("user-agent")}).encode()
+    length = int(handler.headers.get("content-length") or 0)
+    handler.rfile.read(length)
+    handler.send_response(200)
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def _redirect(handler: BaseHTTPRequestHandler) -> None:
@@ -178,6 +195,7 @@ def server(monkeypatch) -> Iterator[str]:
         "/big-chunked": _ok(b"x" * 300_000, length=False),
         "/redirect": _redirect,
         "/drip": _drip,
+        "/agent": _agent,
     }
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
@@ -192,6 +210,22 @@ LIMITS = Limits(deadline_seconds=1.0, max_bytes=100_000)
 
 def test_a_small_answer_is_read(server):
     assert OutboundSession(LIMITS).get(f"{server}/small").json() == {"keys": []}
+
+
+def test_every_request_names_coursebridge_and_its_version(server):
+    """Canvas refuses API calls without a User-Agent; every outbound request has ours,
+    whatever the caller's own headers."""
+    from coursebridge import __version__
+
+    session = OutboundSession(LIMITS)
+    expected = f"coursebridge/{__version__}"
+    assert session.get(f"{server}/agent").json() == {"agent": expected}
+    posted = session.post(
+        f"{server}/agent", data={"a": "b"}, headers={"accept": "application/json"}
+    )
+    assert posted.json() == {"agent": expected}
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert __version__ == project["project"]["version"]  # one version, the package's
 
 
 def test_a_redirect_is_an_error_naming_the_url(server):

@@ -11,7 +11,9 @@ from coursebridge.outbound.policy import (
 from coursebridge.outbound.session import (
     AGS_LIMITS,
     JWKS_LIMITS,
+    REGISTRATION_LIMITS,
     TOKEN_LIMITS,
+    USER_AGENT,
     DeadlineExceeded,
     Limits,
     OutboundSession,
@@ -22,7 +24,9 @@ from coursebridge.outbound.session import (
 __all__ = [
     "AGS_LIMITS",
     "JWKS_LIMITS",
+    "REGISTRATION_LIMITS",
     "TOKEN_LIMITS",
+    "USER_AGENT",
     "DeadlineExceeded",
     "HostDoesNotResolve",
     "Limits",

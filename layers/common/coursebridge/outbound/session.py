@@ -6,7 +6,9 @@ connection made to a checked address (no second lookup: DNS rebinding cannot swa
 it); redirects are never followed (a 3xx is ``RedirectRefused`` naming the URL); the
 whole request — connect, send, headers, body — has a total deadline (deadline.py);
 and the body is read up to a size cap (``ResponseTooLarge`` beyond it, counted after
-decompression). Proxies and ``.netrc`` from the environment are ignored.
+decompression). Proxies and ``.netrc`` from the environment are ignored. Every
+request names us: ``User-Agent: coursebridge/<version>`` (Canvas refuses API calls
+without a User-Agent; an LMS admin reading their logs sees who called).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError
 
+from coursebridge import __version__
 from coursebridge.outbound.deadline import Deadline, current_deadline, watchdog
 from coursebridge.outbound.policy import OutboundRefused, outbound_policy
 
 CHUNK_BYTES = 64 * 1024
+USER_AGENT = f"coursebridge/{__version__}"
 
 
 class RedirectRefused(OutboundRefused):
@@ -49,6 +53,8 @@ JWKS_LIMITS = Limits(deadline_seconds=5.0, max_bytes=1024 * 1024)
 TOKEN_LIMITS = Limits(deadline_seconds=10.0, max_bytes=1024 * 1024)
 # Line item containers of a big course run to a few hundred KB; scores answer little.
 AGS_LIMITS = Limits(deadline_seconds=20.0, max_bytes=5 * 1024 * 1024)
+# A platform's OpenID configuration and its answer to a Dynamic Registration: a few KB.
+REGISTRATION_LIMITS = Limits(deadline_seconds=10.0, max_bytes=256 * 1024)
 
 
 class _CheckedConnection:
@@ -111,6 +117,7 @@ class OutboundSession(requests.Session):
         super().__init__()
         self.limits = limits
         self.trust_env = False  # no proxy or .netrc from the environment
+        self.headers["User-Agent"] = USER_AGENT
         adapter = _CheckedAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)

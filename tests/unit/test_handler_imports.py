@@ -42,6 +42,16 @@ NOT_AT_IMPORT = {
         "aws_lambda_powertools.event_handler",
     ),
     "lti_launch": (*_PAGES_ONLY, "email_validator", "aws_lambda_powertools.event_handler"),
+    "lti_install": (  # the Canvas configuration loads none of Dynamic Registration
+        *_PAGES_ONLY,
+        *_LAUNCH_ONLY,
+        "email_validator",
+        "aws_lambda_powertools.event_handler",
+        "coursebridge.orgs",
+        "coursebridge.lti.platform_configuration",
+        "coursebridge.lti.dynamic_registration",
+        "coursebridge.web.dynamic_registration_endpoint",
+    ),
     "web": (
         *_PAGES_ONLY,
         *_LAUNCH_ONLY,

@@ -55,7 +55,7 @@ def org_show(args: argparse.Namespace) -> str:
     lines = [f"org\t{org.org_id}", f"name\t{org.name}", f"schools\t{','.join(org.schools) or '-'}"]
     lines += [f"{label}\t{_shown(settings[name])}" for name, label in SETTINGS.items()]
     for registration in PlatformStore().for_org(org.org_id):
-        deployments = ",".join(registration.deployment_ids)
+        deployments = registration.deployments_label
         lines.append(f"platform\t{registration.issuer}\t{registration.client_id}\t{deployments}")
     return "\n".join(lines)
 
@@ -113,10 +113,7 @@ def platform_add(args: argparse.Namespace) -> str:
 def platform_list(args: argparse.Namespace) -> str:
     store = PlatformStore()
     registrations = store.for_org(args.org) if args.org else store.for_issuer(args.issuer)
-    lines = [
-        f"{r.org_id}\t{r.issuer}\t{r.client_id}\t{','.join(r.deployment_ids)}"
-        for r in registrations
-    ]
+    lines = [f"{r.org_id}\t{r.issuer}\t{r.client_id}\t{r.deployments_label}" for r in registrations]
     return "\n".join(lines) if lines else "no platforms"
 
 

@@ -156,7 +156,7 @@ def _message_type(claims: dict) -> str:
 
 def _check_deployment(claims: dict, registration: PlatformRegistration) -> None:
     deployment_id = _require(claims, "deployment_id")
-    if deployment_id not in registration.deployment_ids:
+    if not registration.accepts_deployment(deployment_id):
         raise LaunchRejected(
             "deployment_id", f"deployment {deployment_id!r} is not registered for this platform"
         )

@@ -134,7 +134,7 @@ def _registration(issuer: str, client_id: str, deployment_id: str) -> PlatformRe
         raise LoginRejected(
             "client_id", "this platform has several registrations: client_id is required"
         )
-    if deployment_id and deployment_id not in registration.deployment_ids:
+    if deployment_id and not registration.accepts_deployment(deployment_id):
         raise LoginRejected(
             "lti_deployment_id", f"deployment {deployment_id!r} is not registered for this platform"
         )

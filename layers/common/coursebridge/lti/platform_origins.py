@@ -51,13 +51,25 @@ def _registered(registration: PlatformRegistration) -> tuple[str, ...]:
 def platform_origins(registration: PlatformRegistration) -> tuple[str, ...]:
     """CSP sources for the registration's LMS: the issuer's and auth login URL's
     origins, the listed ``lms_origins``, and ``scheme://*.<parent domain>``."""
-    sources = list(_registered(registration)) + list(registration.lms_origins)
-    for origin in _registered(registration):
+    registered = _registered(registration)
+    return tuple(dict.fromkeys([*registered, *registration.lms_origins, *_parents(registered)]))
+
+
+def lms_sources(urls: tuple[str, ...]) -> tuple[str, ...]:
+    """The same CSP sources for an LMS known by its URLs only (a platform being
+    registered: its configuration URL, issuer and authorization endpoint)."""
+    origins = tuple(dict.fromkeys(o for o in map(origin_of, urls) if o))
+    return tuple(dict.fromkeys([*origins, *_parents(origins)]))
+
+
+def _parents(origins: tuple[str, ...]) -> list[str]:
+    sources = []
+    for origin in origins:
         parts = urlsplit(origin)
         parent = _parent(parts.hostname or "")
         if parent:
             sources.append(f"{parts.scheme}://*.{parent}")
-    return tuple(dict.fromkeys(sources))
+    return sources
 
 
 def platform_hosts(registration: PlatformRegistration) -> tuple[str, ...]:

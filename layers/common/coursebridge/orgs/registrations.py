@@ -1,6 +1,7 @@
 """Adding and removing an organization's LMS registrations, the same way for the
 operator (``coursebridge platform add|remove``) and for the organization's admins
-(Admin Portal): validated alike, audited alike (``registration-added`` /
+(Admin Portal) and for LTI Dynamic Registration (orgs/dynamic_registration.py):
+validated alike, audited alike (``registration-added`` / ``registration-updated`` /
 ``registration-removed``), and a removal does the same thing wherever it comes from.
 
 A registration added gets a new random ``registration_id``; removing it deletes the
@@ -42,20 +43,25 @@ def new_registration(
     auth_token_url: str,
     jwks_url: str,
     lms_origins: Sequence[str] = (),
+    any_deployment: bool = False,
+    registration_id: str | None = None,
 ) -> PlatformRegistration:
     """A registration of ``org_id``, checked (pydantic's ``ValidationError`` names a bad
     field; ``RegistrationRefused`` a URL whose host resolves where the tool never
-    connects)."""
+    connects). It gets a new random ``registration_id`` unless it is the new state of
+    an existing registration (``registration_id``: ``update_registration``)."""
     registration = PlatformRegistration.model_validate(
         {
             "issuer": issuer,
             "client_id": client_id,
+            "any_deployment": any_deployment,
             "deployment_ids": list(deployment_ids),
             "auth_login_url": auth_login_url,
             "auth_token_url": auth_token_url,
             "jwks_url": jwks_url,
             "org_id": org_id,
             "lms_origins": list(lms_origins),
+            **({"registration_id": registration_id} if registration_id else {}),
         }
     )
     for name in URL_FIELDS:
@@ -66,9 +72,31 @@ def new_registration(
     return registration
 
 
-def add_registration(registration: PlatformRegistration, actor: Actor) -> None:
-    """Store it (``PlatformAlreadyRegistered`` when issuer + client id are taken)."""
-    PlatformStore().add(registration, _audit("registration-added", registration, actor))
+def add_registration(
+    registration: PlatformRegistration, actor: Actor, also: Sequence[dict] = ()
+) -> None:
+    """Store it (``PlatformAlreadyRegistered`` when issuer + client id are taken), with
+    its audit record and the actions ``also`` in one transaction."""
+    PlatformStore().add(registration, _audit("registration-added", registration, actor), also)
+    forget_cached_config()
+
+
+def update_registration(
+    old: PlatformRegistration,
+    new: PlatformRegistration,
+    actor: Actor,
+    also: Sequence[dict] = (),
+) -> None:
+    """Store ``new`` in place of ``old``, the same organization's registration with the
+    same ``registration_id`` (its LMS identities, classes and grades stay its own):
+    ``PlatformNotFound`` when ``old`` changed meanwhile, ``PlatformAlreadyRegistered``
+    when ``new`` names a client that is registered already."""
+    if (new.org_id, new.registration_id) != (old.org_id, old.registration_id):
+        raise ValueError("an update keeps the organization and the registration id")
+    audit = _audit("registration-updated", new, actor)
+    if (old.issuer, old.client_id) != (new.issuer, new.client_id):
+        audit.details["previousClientId"] = old.client_id
+    PlatformStore().replace(old, new, audit, also)
     forget_cached_config()
 
 
@@ -96,6 +124,6 @@ def _audit(action: str, registration: PlatformRegistration, actor: Actor) -> Aud
             "issuer": registration.issuer,
             "clientId": registration.client_id,
             "registrationId": registration.registration_id,
-            "deployments": ",".join(registration.deployment_ids),
+            "deployments": registration.deployments_label,
         },
     )

@@ -85,6 +85,7 @@ GRADES = "GRADES"  # sorts right after every "GRADE#…" item: one query reads b
 ADMIN = "ADMIN#"
 VERIFY = "VERIFY#"
 INVITE = "INVITE#"
+REGURL = "REGURL#"
 AUDIT_SHARDS = 16
 
 
@@ -127,6 +128,12 @@ def verification(token_hash: str) -> Key:
 
 def invitation(token_hash: str) -> Key:
     return {"pk": INVITE + token_hash, "sk": "TOKEN"}
+
+
+def registration_url(token_hash: str) -> Key:
+    """A Dynamic Registration URL, by the SHA-256 of its token (never the token): one
+    item per URL, read by key."""
+    return {"pk": REGURL + token_hash, "sk": "TOKEN"}
 
 
 def is_emailed_token(key: Key) -> bool:

@@ -13,6 +13,7 @@ client ids; a registration removed and added again starts with no identities at 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
@@ -30,8 +31,8 @@ from coursebridge.store.dynamo import (
     new_id,
     now_epoch,
 )
-from coursebridge.store.errors import WriteConflict
-from coursebridge.store.transactions import cancellation
+from coursebridge.store.errors import ItemChanged, WriteConflict
+from coursebridge.store.transactions import cancellation, key_of
 
 
 class PlatformAlreadyRegistered(Exception):
@@ -47,7 +48,10 @@ class PlatformNotFound(Exception):
 class PlatformRegistration(BaseModel):
     issuer: str = Field(min_length=1, max_length=512)
     client_id: str = Field(min_length=1, max_length=256)
-    deployment_ids: list[str] = Field(min_length=1)
+    # Launches of any deployment of this client are accepted: only a Dynamic Registration
+    # whose LMS named no deployment (Canvas deploys after registering) sets it.
+    any_deployment: bool = False
+    deployment_ids: list[str]
     auth_login_url: HttpUrl
     auth_token_url: HttpUrl
     jwks_url: HttpUrl
@@ -93,10 +97,21 @@ class PlatformRegistration(BaseModel):
 
     @field_validator("deployment_ids")
     @classmethod
-    def _no_blank_deployments(cls, value: list[str]) -> list[str]:
+    def _no_blank_deployments(cls, value: list[str], info: ValidationInfo) -> list[str]:
         if any(not d.strip() for d in value):
             raise ValueError("deployment ids must not be blank")
+        if not value and not info.data.get("any_deployment"):
+            raise ValueError("at least one deployment id is needed")
         return list(dict.fromkeys(value))
+
+    @property
+    def deployments_label(self) -> str:
+        """The deployments as people read them: the ids, and ``(any)`` when any is accepted."""
+        return ",".join([*self.deployment_ids, *(["(any)"] if self.any_deployment else [])])
+
+    def accepts_deployment(self, deployment_id: str) -> bool:
+        """Whether a launch of ``deployment_id`` belongs to this registration."""
+        return self.any_deployment or deployment_id in self.deployment_ids
 
     def to_item(self) -> dict:
         data = self.model_dump(mode="json")
@@ -115,9 +130,15 @@ class PlatformRegistration(BaseModel):
 
 
 class PlatformStore:
-    def add(self, registration: PlatformRegistration, audit: AuditRecord | None = None) -> None:
+    def add(
+        self,
+        registration: PlatformRegistration,
+        audit: AuditRecord | None = None,
+        also: Sequence[dict] = (),
+    ) -> None:
         """Put the registration unless (issuer, client_id) is registered already; with
-        ``audit``, both in one transaction."""
+        ``audit`` (and the actions ``also``), all in one transaction: a refused action of
+        ``also`` is ``ItemChanged`` naming its key, and nothing is written."""
         condition = "attribute_not_exists(pk)"
         if audit is None:
             try:
@@ -134,8 +155,56 @@ class PlatformStore:
             "Item": registration.to_item(),
             "ConditionExpression": condition,
         }
-        if _refused(put, audit, "Put"):
+        refused = _refused([{"Put": put}, audit.put_action(), *also])
+        if 0 in refused:
             raise PlatformAlreadyRegistered(registration.issuer, registration.client_id)
+        _raise_for_also(refused, also, first=2)
+
+    def replace(
+        self,
+        old: PlatformRegistration,
+        new: PlatformRegistration,
+        audit: AuditRecord,
+        also: Sequence[dict] = (),
+    ) -> None:
+        """Store ``new`` in place of ``old`` (read as it is), in one transaction with
+        ``audit`` and ``also``: ``PlatformNotFound`` when ``old`` is no longer that
+        organization's with that registration id, ``PlatformAlreadyRegistered`` when
+        ``new`` names another client that is registered already."""
+        table = get_settings().app_table
+        still_old = {
+            "ConditionExpression": "org_id = :org AND registration_id = :reg",
+            "ExpressionAttributeValues": {":org": old.org_id, ":reg": old.registration_id},
+        }
+        same_key = (old.issuer, old.client_id) == (new.issuer, new.client_id)
+        actions: list[dict] = [
+            {"Put": {"TableName": table, "Item": new.to_item(), **still_old}}
+            if same_key
+            else {
+                "Delete": {
+                    "TableName": table,
+                    "Key": keys.platform(old.issuer, old.client_id),
+                    **still_old,
+                }
+            }
+        ]
+        if not same_key:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": new.to_item(),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        first_also = len(actions) + 1
+        refused = _refused([*actions, audit.put_action(), *also])
+        if 0 in refused:
+            raise PlatformNotFound(old.issuer, old.client_id)
+        if 1 in refused and not same_key:
+            raise PlatformAlreadyRegistered(new.issuer, new.client_id)
+        _raise_for_also(refused, also, first=first_also)
 
     def get(self, issuer: str, client_id: str) -> PlatformRegistration | None:
         item = app_table().get_item(Key=keys.platform(issuer, client_id)).get("Item")
@@ -180,20 +249,26 @@ class PlatformStore:
                 ":reg": registration.registration_id,
             },
         }
-        if _refused(delete, audit, "Delete"):
+        if 0 in _refused([{"Delete": delete}, audit.put_action()]):
             raise PlatformNotFound(registration.issuer, registration.client_id)
 
 
-def _refused(body: dict, audit: AuditRecord, verb: str) -> bool:
-    """Run ``verb`` (Put/Delete) of ``body`` with the audit record as one transaction;
-    True when its condition refused it (nothing written)."""
-    actions = [{verb: body}, audit.put_action()]
+def _refused(actions: list[dict]) -> list[int]:
+    """Run ``actions`` as one transaction; the indexes of the actions whose condition
+    refused it (then nothing was written), empty when it was written."""
     try:
         dynamodb_client().transact_write_items(TransactItems=actions)
     except ClientError as error:
         if is_transient(error):
             raise WriteConflict() from None
-        if 0 in cancellation(error, actions).refused:
-            return True
+        refused = cancellation(error, actions).refused
+        if refused:
+            return refused
         raise
-    return False
+    return []
+
+
+def _raise_for_also(refused: list[int], also: Sequence[dict], *, first: int) -> None:
+    for index in refused:
+        if index >= first:
+            raise ItemChanged(key_of(also[index - first]))

@@ -37,7 +37,15 @@ PICKER = """
 </fieldset>
 <button type="submit" id="launch">Launch</button>
 </form>
-<p><a href="/gradebook">Gradebook</a> · <a href="/config">Platform configuration (JSON)</a></p>
+<fieldset id="installed"><legend>Installed tool</legend>
+<p>coursebridge, client id <code id="client-id">{{ client_id }}</code>, deployment
+<code id="deployment-id">{{ deployment_id }}</code>{% if registered %} (registered by Dynamic
+Registration){% endif %}.</p>
+<form method="get" action="/dynamic-registration"><button type="submit"
+ id="dynamic-registration">Register coursebridge by Dynamic Registration</button></form>
+</fieldset>
+<p><a href="/gradebook">Gradebook</a> · <a href="/config">Platform configuration (JSON)</a>
+ · <a href="/.well-known/openid-configuration">OpenID configuration</a></p>
 """
 
 COURSE = """

@@ -166,6 +166,21 @@ class DemoPlatform:
     client_id: str = "coursebridge-demo"
     deployment_id: str = "demo-deployment-1"
     keys: PlatformKeys = field(default_factory=PlatformKeys)
+    # What the tool registered by Dynamic Registration (install()); None: the defaults.
+    registered_login_url: str | None = None
+    registered_launch_url: str | None = None
+    redirect_uris: list[str] = field(default_factory=list)
+    custom_parameters: dict[str, str] | None = None
+
+    def install(self, client_id: str, deployment_id: str, tool: dict[str, Any]) -> None:
+        """Launch the tool from now on as the client a Dynamic Registration created."""
+        lti = tool.get("https://purl.imsglobal.org/spec/lti-tool-configuration", {})
+        self.client_id = client_id
+        self.deployment_id = deployment_id
+        self.registered_login_url = tool["initiate_login_uri"]
+        self.registered_launch_url = lti["target_link_uri"]
+        self.redirect_uris = list(tool["redirect_uris"])
+        self.custom_parameters = dict(lti.get("custom_parameters") or {})
 
     @property
     def issuer(self) -> str:
@@ -185,7 +200,11 @@ class DemoPlatform:
 
     @property
     def tool_launch_url(self) -> str:
-        return f"{self.tool_url}/lti/launch"
+        return self.registered_launch_url or f"{self.tool_url}/lti/launch"
+
+    @property
+    def tool_login_url(self) -> str:
+        return self.registered_login_url or f"{self.tool_url}/lti/login"
 
     @property
     def tool_jwks_url(self) -> str:
@@ -204,14 +223,14 @@ class DemoPlatform:
         }
         if storage:
             params["lti_storage_target"] = "_parent"
-        return f"{self.tool_url}/lti/login?{urlencode(params)}"
+        return f"{self.tool_login_url}?{urlencode(params)}"
 
     def authorize(self, params: dict[str, str]) -> tuple[str, str]:
         """Check an OIDC auth request (Security Framework §5.1.1.2); returns
         (redirect_uri, id_token) for the form_post back to the tool."""
         if params.get("client_id") != self.client_id:
             raise AuthRequestError("unauthorized_client", "unknown client_id", can_redirect=False)
-        if params.get("redirect_uri") != self.tool_launch_url:
+        if params.get("redirect_uri") not in (self.redirect_uris or [self.tool_launch_url]):
             raise AuthRequestError(
                 "invalid_request", "redirect_uri is not registered", can_redirect=False
             )
@@ -234,6 +253,14 @@ class DemoPlatform:
         message_type = hint.get("type", "LtiResourceLinkRequest")
         claims = self.id_token_claims(person, activity, message_type, params["nonce"])
         return self.tool_launch_url, self.keys.sign(claims)
+
+    def custom_claim(self, person: Person) -> dict[str, str]:
+        """The custom parameters with their variables filled in (the demo's SIS id of a
+        person is ``S-<key>``); without a registered set, ``student_id`` alone."""
+        if self.custom_parameters is None:
+            return {"student_id": f"S-{person.key}"}
+        values = {"$Person.sourcedId": f"S-{person.key}"}
+        return {name: values.get(value, value) for name, value in self.custom_parameters.items()}
 
     def id_token_claims(
         self, person: Person, activity: str, message_type: str, nonce: str
@@ -264,7 +291,7 @@ class DemoPlatform:
                 "document_target": "iframe",
                 "return_url": f"{self.base_url}/",
             },
-            CLAIM + "custom": {"student_id": f"S-{person.key}"},
+            CLAIM + "custom": self.custom_claim(person),
             AGS_CLAIM: {
                 "scope": AGS_SCOPES,
                 "lineitems": f"{self.base_url}/ags/{COURSE['id']}/lineitems",

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +23,8 @@ from local.demo_lms.platform import (
     AuthRequestError,
     DemoPlatform,
 )
+from local.demo_lms.registration import PATHS as REGISTRATION_PATHS
+from local.demo_lms.registration import DynamicRegistration
 
 log = logging.getLogger("coursebridge.demo_lms")
 
@@ -39,6 +42,9 @@ class DemoLms:
         self.server: ThreadingHTTPServer | None = None
         self._ags: Any = None
         self.deep_link_responses: list[dict] = []
+        self.dynamic_registration = DynamicRegistration(self)
+        # Issues a registration URL of the tool for Dynamic Registration (setup.py).
+        self.registration_urls: Callable[[], str] | None = None
 
     def config(self) -> dict[str, str]:
         p = self.platform
@@ -49,7 +55,7 @@ class DemoLms:
             "auth_login_url": p.auth_login_url,
             "auth_token_url": p.token_url,
             "jwks_url": p.jwks_url,
-            "tool_login_url": f"{p.tool_url}/lti/login",
+            "tool_login_url": p.tool_login_url,
             "tool_launch_url": p.tool_launch_url,
             "tool_jwks_url": p.tool_jwks_url,
         }
@@ -88,6 +94,8 @@ class DemoLms:
             if service is None:
                 return _json(404, {"error": "AGS is not available in this demo LMS yet"})
             return service.handle(method, path, headers, body)
+        if split.path in REGISTRATION_PATHS:
+            return self.dynamic_registration.handle(method, split.path, headers, body)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
         if method == "POST" and headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"
@@ -102,6 +110,9 @@ class DemoLms:
                     people=PEOPLE.values(),
                     activities=ACTIVITIES,
                     course=COURSE,
+                    client_id=self.platform.client_id,
+                    deployment_id=self.platform.deployment_id,
+                    registered=self.dynamic_registration.registrations,
                 ),
             )
         if split.path == "/course" and method == "GET":

@@ -1,14 +1,21 @@
-"""``coursebridge org create|show|update`` and ``coursebridge platform add|list|remove``:
-an organization's settings and LMS registrations. ``org update`` and ``platform
-add|remove`` apply the same rules as the Admin Portal (coursebridge/orgs/), audited
-with the operator as the actor."""
+"""``coursebridge org create|show|update`` and ``coursebridge platform
+add|list|remove|registration-url``: an organization's settings and LMS registrations.
+``org update`` and ``platform add|remove`` apply the same rules as the Admin Portal
+(coursebridge/orgs/), audited with the operator as the actor; ``registration-url``
+issues the one-time URL an LMS admin pastes into Dynamic Registration."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 from typing import Any
 
 from coursebridge.cli.errors import CliError
+from coursebridge.orgs.registration_urls import (
+    DEFAULT_EXPIRY,
+    expiry_seconds,
+    issue_registration_url,
+)
 from coursebridge.orgs.registrations import (
     RegistrationRefused,
     add_registration,
@@ -22,6 +29,7 @@ from coursebridge.orgs.settings import (
     clean_sender_email,
     clean_student_id_field,
 )
+from coursebridge.settings import get_settings
 from coursebridge.store.orgs import SETTINGS, Org, OrgStore
 from coursebridge.store.platforms import PlatformStore
 
@@ -122,6 +130,27 @@ def platform_remove(args: argparse.Namespace) -> str:
     return f"removed platform {args.issuer} client {args.client_id}"
 
 
+def platform_registration_url(args: argparse.Namespace) -> str:
+    if OrgStore().get(args.org) is None:
+        raise CliError(f"unknown org {args.org!r}")
+    try:
+        seconds = expiry_seconds(args.expires)
+    except ValueError as error:
+        raise CliError(f"invalid --expires: {error}") from None
+    base_url = get_settings().public_base_url
+    if not base_url:
+        raise CliError("PUBLIC_BASE_URL is not set: the registration URL needs the tool's URL")
+    issued = issue_registration_url(
+        args.org, base_url, seconds=seconds, actor=Actor.operator("platform registration-url")
+    )
+    until = datetime.datetime.fromtimestamp(issued.expires_at, datetime.UTC)
+    return (
+        f"registration URL {issued.url_id} for org {args.org}, single use, valid until "
+        f"{until.isoformat(timespec='minutes').replace('+00:00', 'Z')}; paste it into the "
+        f"LMS's Dynamic Registration:\n{issued.url}"
+    )
+
+
 # ---------------------------------------------------------------- parsers
 def _switch(parser: argparse.ArgumentParser, name: str, help_on: str) -> None:
     """``--NAME`` / ``--no-NAME``; absent: unchanged (None)."""
@@ -185,3 +214,15 @@ def add_platform_commands(groups: Any) -> None:
     remove.add_argument("--issuer", required=True)
     remove.add_argument("--client-id", required=True)
     remove.set_defaults(func=platform_remove)
+    url = platform.add_parser(
+        "registration-url",
+        help="a single-use URL that registers an LMS for an org by Dynamic Registration",
+    )
+    url.add_argument("--org", required=True)
+    url.add_argument(
+        "--expires",
+        default=DEFAULT_EXPIRY,
+        metavar="DURATION",
+        help=f"how long it stays valid: 30m, 12h, 7d (default {DEFAULT_EXPIRY}, at most 30d)",
+    )
+    url.set_defaults(func=platform_registration_url)

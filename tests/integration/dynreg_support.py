@@ -42,7 +42,12 @@ def registration_url(stack, org_id: str, seconds: int = 3600) -> str:
     return issue_registration_url(org_id, stack.ports.tool_url, seconds=seconds, actor=actor).url
 
 
-def opened(url: str, config_url: str | None, registration_token: str | None = "reg") -> str:  # noqa: S107
+REGISTRATION_TOKEN = "platform-registration-token"
+
+
+def opened(
+    url: str, config_url: str | None, registration_token: str | None = REGISTRATION_TOKEN
+) -> str:
     """``url`` as an LMS opens it: its own query kept, the two parameters added."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)

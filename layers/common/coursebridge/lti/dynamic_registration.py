@@ -36,7 +36,12 @@ from coursebridge.lti.tool_description import (
     ToolUrls,
     custom_parameters,
 )
-from coursebridge.outbound import REGISTRATION_LIMITS, OutboundRefused, OutboundSession
+from coursebridge.outbound import (
+    REGISTRATION_LIMITS,
+    OutboundRefused,
+    OutboundSession,
+    RedirectRefused,
+)
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 MAX_ID = 256
@@ -118,6 +123,11 @@ def register_client(
         response = session.post(
             config.registration_endpoint, data=json.dumps(body), headers=headers
         )
+    except RedirectRefused as refused:
+        raise RegistrationFailed(
+            f"the LMS's registration endpoint answered with a redirect, which is not followed "
+            f"({refused.reason})"
+        ) from None
     except OutboundRefused as refused:
         raise RegistrationFailed(f"the LMS's registration endpoint: {refused}") from None
     except (requests.RequestException, OSError) as error:

@@ -252,3 +252,31 @@ def test_the_platforms_registration_token_goes_to_its_registration_endpoint_only
     assert bearers == [None, None, "Bearer platform-registration-token"]  # GET, GET, POST
     assert {h["user-agent"] for m, p, h, b in lms.seen} == {lms.seen[0][2]["user-agent"]}
     assert lms.seen[0][2]["user-agent"].startswith("coursebridge/")
+
+
+def test_the_urls_a_request_names_only_choose_who_may_frame_its_page(acme):
+    """A host name that would smuggle a CSP directive frames nothing: our origin only."""
+    hostile = "https://a;script-src 'unsafe-inline';x/openid-configuration"
+    answer = requests.get(opened(registration_url(acme, "acme"), hostile), timeout=30)
+    assert answer.status_code == 400
+    policy = answer.headers["content-security-policy"]
+    assert policy.endswith("frame-ancestors 'self'") and "unsafe-inline" not in policy
+
+
+def test_a_refusal_is_logged_without_the_query_of_the_lms_urls(acme, lms):
+    """Canvas puts its registration token in its configuration URL's query."""
+    import logging
+
+    from tests.lti_support import LogCapture
+
+    lms.routes[("GET", "/.well-known/openid-configuration")] = lambda h, b: json_reply(503, {})
+    capture = LogCapture()
+    logging.getLogger("coursebridge").addHandler(capture)
+    try:
+        config_url = f"{lms.config_url}?registration_token=secret-of-the-lms"
+        answer = requests.get(opened(registration_url(acme, "acme"), config_url), timeout=30)
+    finally:
+        logging.getLogger("coursebridge").removeHandler(capture)
+    assert answer.status_code == 400 and "HTTP 503" in answer.text
+    (record,) = [r for r in capture.records if getattr(r, "reason", None) == "openid_configuration"]
+    assert "HTTP 503" in record.detail and "secret-of-the-lms" not in record.detail

@@ -16,6 +16,8 @@ choose only who may frame a page, never what it says or does.
 
 from __future__ import annotations
 
+import re
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -41,6 +43,10 @@ MESSAGE_NAMES = {
     DEEP_LINKING: "Add an activity, picking a unit (Deep Linking)",
 }
 MAX_PARAM = 4096
+# A CSP source we write from a URL a request named: scheme, a plain host name, a port.
+_SOURCE = re.compile(r"^https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$")
+# A URL's query (an LMS may put its registration token in its configuration's URL).
+_QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
 
 
 def registration_endpoint(event: dict) -> dict:
@@ -96,7 +102,11 @@ def _param(request: ApiGatewayRequest, name: str) -> str:
 def _refused(refused: RegistrationRefused, config_url: str) -> dict:
     logger.warning(
         "registration refused",
-        extra={"reason": refused.check, "detail": refused.message, "status": refused.status},
+        extra={
+            "reason": refused.check,
+            "detail": _QUERY.sub(r"\1?…", refused.message),
+            "status": refused.status,
+        },
     )
     _count("RegistrationRefused", reason=refused.check)
     page = render("lti_register_refused.html", refusal=refused)
@@ -109,7 +119,11 @@ def _framers(config_url: str, config: PlatformConfiguration | None) -> tuple[str
     if config is not None:
         urls += [config.issuer, config.authorization_endpoint]
     allowed = ("https", "http") if outbound_policy().allow_loopback else ("https",)
-    sources = [s for s in lms_sources(tuple(urls)) if s.split(":", 1)[0] in allowed]
+    sources = [
+        source
+        for source in lms_sources(tuple(urls))
+        if source.split(":", 1)[0] in allowed and _SOURCE.match(source)
+    ]
     return tuple(sources) or (SELF,)
 
 

@@ -51,6 +51,10 @@ NOT_AT_IMPORT = {
         "coursebridge.lti.ags",
         "coursebridge.accounts.confirm",  # only /app/verify
         "coursebridge.accounts.admin_invites",  # only /app/invite
+        "argon2",  # only the sign-in and password routes
+        "zxcvbn",
+        "coursebridge.accounts.credentials",
+        "coursebridge.accounts.password_reset",
     ),
 }
 

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from coursebridge.accounts import password_policy
-from coursebridge.accounts.lockout import ACCOUNT_RULE, ADDRESS_RULE
+from coursebridge.accounts.lockout import ACCOUNT_RULE, ADDRESS_RULE, LockoutRule
 from coursebridge.accounts.passwords import (
     MAX_PASSWORD_CHARS,
     hash_password,
@@ -93,6 +93,8 @@ def new_password_problems(account: Account, password: str, confirm: str) -> list
 class Credentials:
     accounts: AccountStore = field(default_factory=AccountStore)
     failures: SignInFailureStore = field(default_factory=SignInFailureStore)
+    account_rule: LockoutRule = ACCOUNT_RULE
+    address_rule: LockoutRule = ADDRESS_RULE
     clock: Callable[[], int] = now_epoch
     floor_seconds: float = FLOOR_SECONDS
     timer: Callable[[], float] = time.monotonic
@@ -144,12 +146,13 @@ class Credentials:
         (mine, theirs), item = self.failures.read(
             [principal, from_address], keys.account(account_id) if account_id else None
         )
-        wait = max(ACCOUNT_RULE.wait(mine, now), ADDRESS_RULE.wait(theirs, now))
+        rule, address_rule = self.account_rule, self.address_rule
+        wait = max(rule.wait(mine, now), address_rule.wait(theirs, now))
         if wait:
-            locked = ACCOUNT_RULE.locked(mine, now) or ADDRESS_RULE.locked(theirs, now)
+            locked = rule.locked(mine, now) or address_rule.locked(theirs, now)
             raise SignInRefused(LOCKED if locked else WAIT, wait)
-        counted = ACCOUNT_RULE.after_failure(mine, now)
-        if not self.failures.reserve(principal, mine, counted, ACCOUNT_RULE.expires(counted)):
+        counted = rule.after_failure(mine, now)
+        if not self.failures.reserve(principal, mine, counted, rule.expires(counted)):
             raise SignInRefused(WAIT, 1)  # another attempt on this name right now
         account = Account.from_item(item) if item else None
         usable = account is not None and not (
@@ -162,9 +165,9 @@ class Credentials:
         return account
 
     def _count_address_failure(self, key: dict[str, str], now: int) -> None:
-        failures = self.failures.count_address_failure(key, now, ADDRESS_RULE.window)
-        if failures == ADDRESS_RULE.lock_at:
-            self.failures.lock_address(key, now + ADDRESS_RULE.lock_seconds)
+        rule = self.address_rule
+        if self.failures.count_address_failure(key, now, rule.window) == rule.lock_at:
+            self.failures.lock_address(key, now + rule.lock_seconds)
 
     def change_password(
         self,

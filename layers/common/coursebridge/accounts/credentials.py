@@ -38,6 +38,7 @@ from coursebridge.store.accounts import Account, AccountStore, normalize_email
 from coursebridge.store.dynamo import now_epoch
 from coursebridge.store.errors import AccountChanged
 from coursebridge.store.sign_in_failures import (
+    FailureCount,
     SignInFailureStore,
     account_counter,
     address_counter,
@@ -71,6 +72,14 @@ class PasswordRejected(Exception):
 
 class PasswordChangedMeanwhile(Exception):
     """Another change or reset came first: this session has ended."""
+
+
+def _usable_hash(account: Account | None) -> str | None:
+    """The hash a sign-in is checked against: none (the dummy's turn) for no account, no
+    password yet, or a first-login password already used."""
+    if account is None or (account.must_change_password and account.first_login_used_at):
+        return None
+    return account.password_hash
 
 
 def person_of(account: Account) -> password_policy.Person:
@@ -146,23 +155,22 @@ class Credentials:
         (mine, theirs), item = self.failures.read(
             [principal, from_address], keys.account(account_id) if account_id else None
         )
+        self._refuse_while_waiting(mine, theirs, now)
+        counted = self.account_rule.after_failure(mine, now)
+        if not self.failures.reserve(principal, mine, counted, self.account_rule.expires(counted)):
+            raise SignInRefused(WAIT, 1)  # another attempt on this name right now
+        account = Account.from_item(item) if item else None
+        if not verify_password(password, _usable_hash(account)) or account is None:
+            self._count_address_failure(from_address, now)
+            raise SignInRefused(WRONG)
+        return account
+
+    def _refuse_while_waiting(self, mine: FailureCount, theirs: FailureCount, now: int) -> None:
         rule, address_rule = self.account_rule, self.address_rule
         wait = max(rule.wait(mine, now), address_rule.wait(theirs, now))
         if wait:
             locked = rule.locked(mine, now) or address_rule.locked(theirs, now)
             raise SignInRefused(LOCKED if locked else WAIT, wait)
-        counted = rule.after_failure(mine, now)
-        if not self.failures.reserve(principal, mine, counted, rule.expires(counted)):
-            raise SignInRefused(WAIT, 1)  # another attempt on this name right now
-        account = Account.from_item(item) if item else None
-        usable = account is not None and not (
-            account.must_change_password and account.first_login_used_at
-        )
-        stored = account.password_hash if account is not None and usable else None
-        if not verify_password(password, stored) or account is None:
-            self._count_address_failure(from_address, now)
-            raise SignInRefused(WRONG)
-        return account
 
     def _count_address_failure(self, key: dict[str, str], now: int) -> None:
         rule = self.address_rule

@@ -186,3 +186,19 @@ def test_the_sign_in_page_says_where_to_go_without_a_password(stack):
     assert 'href="/app/forgot-password"' in page.text and 'autocomplete="username"' in page.text
     empty = Browser(stack.ports.tool_url).sign_in("", "")
     assert empty.status_code == 400 and "Enter your email or username" in empty.text
+
+
+def test_an_account_stored_before_session_epochs_changes_its_password(stack):
+    account = make_account("older@school.edu")
+    users_table().update_item(
+        Key=keys.account(account.account_id), UpdateExpression="REMOVE sessionEpoch"
+    )
+    browser = Browser(stack.ports.tool_url)
+    assert browser.sign_in("older@school.edu", GOOD_PASSWORD).status_code == 303
+    assert _change(browser, OTHER_PASSWORD, current=GOOD_PASSWORD).status_code == 303
+    assert AccountStore().get(account.account_id).session_epoch == 1
+    # A second change from the same (now older) epoch is refused: another change came first.
+    from coursebridge.store.errors import AccountChanged
+
+    with pytest.raises(AccountChanged):
+        AccountStore().set_password(account.account_id, hash_password(GOOD_PASSWORD), 0)

@@ -245,20 +245,21 @@ class AccountStore:
         first-login password is gone, and ``sessionEpoch`` goes up by one, which ends
         every session signed in before (web/signed_in.py). Refused (AccountChanged) if
         the epoch is no longer ``seen_epoch``: another change or reset came first."""
+        epoch = "sessionEpoch = :seen"
+        if seen_epoch == 0:  # an account written before epochs existed has none
+            epoch = f"({epoch} OR attribute_not_exists(sessionEpoch))"
         return {
             "Update": {
                 "TableName": get_settings().users_table,
                 "Key": keys.account(account_id),
                 "UpdateExpression": "SET passwordHash = :hash, mustChangePassword = :false, "
                 "sessionEpoch = :next, updatedAt = :now REMOVE firstLoginUsedAt",
-                "ConditionExpression": "attribute_exists(userId) AND "
-                "(sessionEpoch = :seen OR (attribute_not_exists(sessionEpoch) AND :seen = :zero))",
+                "ConditionExpression": f"attribute_exists(userId) AND {epoch}",
                 "ExpressionAttributeValues": {
                     ":hash": password_hash,
                     ":false": False,
                     ":next": seen_epoch + 1,
                     ":seen": seen_epoch,
-                    ":zero": 0,
                     ":now": now_epoch(),
                 },
             }

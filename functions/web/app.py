@@ -22,8 +22,10 @@ from coursebridge.web import (
     invite_routes,
     me_routes,
     page_routes,
+    password_routes,
     release_routes,
     responses,
+    sign_in_routes,
     verify_routes,
 )
 from coursebridge.web.errors import (
@@ -50,6 +52,8 @@ app.include_router(release_routes.router)
 app.include_router(admin_routes.router)
 app.include_router(admin_import_routes.router)
 app.include_router(admin_settings_routes.router)
+app.include_router(sign_in_routes.router)
+app.include_router(password_routes.router)
 
 
 def lms_framing(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:

@@ -90,6 +90,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
                 "readOnly": False,
                 "name": "Bench Teacher",
                 "email": "bench-teacher@example.edu",
+                "confirmedAt": now,  # a membership no launch confirmed grants nothing
             }
         )
         for n in range(students):
@@ -225,7 +226,7 @@ def _sender_only(base_url: str, lineitem: str, students: int) -> tuple[float, in
 
     PlatformGate._gates.clear()
     TokenProvider.forget_process_cache()
-    app_table().delete_item(Key={"pk": _token_pk(), "sk": "TOKEN"})
+    app_table().delete_item(Key=keys.ags_token(_token_pk()))
     unit = UnitInfo(
         UNIT_ID, CLASS_ID, "bench", "Bench", ISSUER, CLIENT_ID, REGISTRATION_ID, "rl", Decimal(100)
     )
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         _release(stack, WARMUP_UNIT_ID, args.warmup)
         warmup_tokens = lms.data()["tokenRequests"]
         TokenProvider.forget_process_cache()  # the measured release gets its own token:
-        app_table().delete_item(Key={"pk": _token_pk(), "sk": "TOKEN"})  # cold token cache
+        app_table().delete_item(Key=keys.ags_token(_token_pk()))  # cold token cache
         _seed_unit(lms.base_url, UNIT_ID, args.students)
         elapsed, _ = _release(stack, UNIT_ID, args.students)
         data = lms.data()

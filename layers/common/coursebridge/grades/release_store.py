@@ -15,6 +15,7 @@ recorded as sent twice, and a newer released version is never recorded as sent.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -123,7 +124,8 @@ def release_item(
         "errors": [],
         "createdAt": now,
         "gsi1pk": keys.releases_of_unit(unit.unit_id),
-        "gsi1sk": f"{now:012d}#{release_id}",
+        # epoch ms, 13 digits: newest last, also after older items keyed by 12-digit seconds
+        "gsi1sk": f"{time.time_ns() // 1_000_000:013d}#{release_id}",
     }
     if requested_by_email:
         item["requestedByEmail"] = requested_by_email

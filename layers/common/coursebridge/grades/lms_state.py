@@ -70,14 +70,18 @@ def lms_state(grade: GradeRecord | None) -> LmsState:
         )
     error = grade.last_error or {}
     if error and _int(error.get("version")) == version:
-        return LmsState(
-            "failed",
-            reason=reason_of(error.get("code"), bool(error.get("permanent"))),
-            at=_int(error.get("at")),
-            release_id=error.get("releaseId"),
-            message=str(error.get("reason") or "") or None,
-        )
-    return LmsState("pending")
+        return _failed(error)
+    return LmsState("pending")  # a release owes it and has not tried it yet
+
+
+def _failed(error: dict[str, Any]) -> LmsState:
+    return LmsState(
+        "failed",
+        reason=reason_of(error.get("code"), bool(error.get("permanent"))),
+        at=_int(error.get("at")),
+        release_id=error.get("releaseId"),
+        message=str(error.get("reason") or "") or None,
+    )
 
 
 def _int(value: Any) -> int | None:

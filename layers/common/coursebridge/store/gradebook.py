@@ -167,9 +167,9 @@ class GradeRecord(BaseModel):
             **_released_fields(released_grade(item, release_epoch)),
             sent_version=int(item.get("sentVersion") or 0),
             sent_release=item.get("sentRelease") or None,
-            sent_at=int(item["sentAt"]) if item.get("sentAt") else None,
+            sent_at=_epoch(item.get("sentAt")),
             last_error=item.get("lastError") or None,
-            resend=item.get("resend") or None,
+            resend=item.get("resend"),
         )
 
 
@@ -195,6 +195,10 @@ def _released_fields(released: ReleasedGrade | None) -> dict[str, Any]:
         "released_version": released.version,
         "released_graded_at": released.graded_at,
     }
+
+
+def _epoch(value: Any) -> int | None:
+    return int(value) if value else None
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -28,6 +28,7 @@ from coursebridge.imports.upload import (
     upload_csv,
     wait_for_report,
 )
+from coursebridge.lti import platform_check
 from coursebridge.outbound import UrlNotAllowed, outbound_policy
 from coursebridge.settings import get_settings
 from coursebridge.store.accounts import (
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("--issuer", required=True)
     remove.add_argument("--client-id", required=True)
     remove.set_defaults(func=platform_remove)
+    platform_check.add_command(platform, CliError)  # platform check: token + line items
 
     keys = groups.add_parser("keys", help="the tool's signing keys").add_subparsers(
         dest="cmd", required=True

@@ -88,14 +88,16 @@ def test_a_line_item_the_tool_made_for_the_unit_is_found_before_any_other(stack)
         assert len(lms.service.line_items[CONTEXT]) == 3  # nothing created
 
 
-def test_a_duplicate_made_meanwhile_is_dropped_for_the_one_listed_first(stack, monkeypatch):
+def test_without_the_lease_a_duplicate_made_meanwhile_is_dropped_for_the_first(stack, monkeypatch):
     with running_lms(stack) as lms:
         seed_platform(lms)
         seed_unit(lms, coupled=False)
+        assert LineItemStore().try_lease(UNIT_ID)  # a slow peer holds the lease, stores nothing
+        monkeypatch.setattr("coursebridge.grades.line_items.LINEITEM_WAIT_SECONDS", 0.3)
         client = default_client_factory(_unit(), None)
         original = client.create_line_item
 
-        def racing_create(*args, **kwargs):  # another worker's lease ran out: it made one too
+        def racing_create(*args, **kwargs):  # the peer creates one at the same moment
             _column(lms, "Essay 1", resourceLinkId=RESOURCE_LINK, **OURS)
             return original(*args, **kwargs)
 
@@ -103,6 +105,7 @@ def test_a_duplicate_made_meanwhile_is_dropped_for_the_one_listed_first(stack, m
         chosen = resolve_line_item(_unit(), client, LineItemStore(), [])
         (item,) = lms.service.line_items[CONTEXT].values()  # ours was deleted
         assert chosen == item["id"] == _unit().release_lineitem
+        assert item["id"].endswith("/1")  # the peer's, listed first
 
 
 def test_moodle_line_items_keep_their_query_string_for_scores(stack):

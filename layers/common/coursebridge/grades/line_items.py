@@ -7,9 +7,10 @@ the context's container by resource link — one the tool made for this unit (it
 
 - a lease on the unit lets one worker look up and create; the others wait for what it
   stores, so concurrent releases of a unit create one line item;
-- after creating, the container is read again: when another line item of the link is
-  listed first (made meanwhile by a worker whose lease had run out), that one is used
-  and ours is deleted, so both converge on the same one;
+- a worker that created one without holding the lease all along (its peer stored
+  nothing in time, or its own lease ran out) reads the container again: when another
+  line item of the link is listed first, that one is used and ours is deleted, so both
+  converge on the same one (under the lease nobody else creates: no second read);
 - the first URL stored on the unit wins (a conditional write).
 
 A line item the LMS answers 404 for (deleted in the LMS) is added to the unit's
@@ -127,15 +128,15 @@ def resolve_line_item(
         return known
     if not unit.lineitems:
         raise PermanentAgsError("the LMS gave no line item for this activity")
-    leased = store.try_lease(unit.unit_id)
-    if not leased:
+    leased_until = time.monotonic() + LEASE_SECONDS - 1 if store.try_lease(unit.unit_id) else 0.0
+    if not leased_until:
         stored = _wait_for_peer(unit.unit_id, store)
         if stored:
             return stored
     try:
-        return store.save(unit.unit_id, _find_or_create(unit, client, grades))
+        return store.save(unit.unit_id, _find_or_create(unit, client, grades, leased_until))
     finally:
-        if leased:
+        if leased_until:
             store.end_lease(unit.unit_id)
 
 
@@ -151,7 +152,10 @@ def _wait_for_peer(unit_id: str, store: LineItemStore) -> str | None:
     return None
 
 
-def _find_or_create(unit: UnitInfo, client: AgsClient, grades: list[GradeState]) -> str:
+def _find_or_create(
+    unit: UnitInfo, client: AgsClient, grades: list[GradeState], leased_until: float
+) -> str:
+    """``leased_until``: when our lease runs out (monotonic; 0: we hold none)."""
     assert unit.lineitems is not None
     found = _find(unit, client)
     if found:
@@ -164,6 +168,9 @@ def _find_or_create(unit: UnitInfo, client: AgsClient, grades: list[GradeState])
         resource_link_id=unit.resource_link_id,
         resource_id=unit.unit_id,
     )
+    if time.monotonic() < leased_until:  # nobody else created one meanwhile
+        logger.info("line item created", extra={"unitId": unit.unit_id})
+        return created
     again = _find(unit, client)  # another worker may have created one meanwhile
     if again and again != created:
         try:

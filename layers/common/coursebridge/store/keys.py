@@ -248,6 +248,16 @@ def import_jobs_of(bucket: str, object_key: str) -> str:
     return f"IMPORT#{bucket}/{object_key}"
 
 
+def imports_of_admin(admin_id: str) -> str:
+    """gsi1 partition: one admin's accepted uploads, newest last (sort key
+    ``import_index_sort``); the admin's own partition, written once per checkpoint."""
+    return f"ACCOUNT#{admin_id}#IMPORTS"
+
+
+def import_index_sort(started_at: int, job_id: str) -> str:
+    return f"{started_at:012d}#{job_id}"
+
+
 def import_rows(job_id: str) -> str:
     """The partition of one job's duplicate and failed rows (read back for its report)."""
     return f"IMPORTROW#{job_id}"

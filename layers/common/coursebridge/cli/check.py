@@ -30,7 +30,10 @@ def platform_check(args: argparse.Namespace) -> str:
         raise CliError(f"no registration of {args.issuer} client {args.client_id}")
     signer = KmsSigner(active_signing_key_id())
     steps = check_connection(registration, signer.sign_jwt, lineitems=args.lineitems)
-    text = "\n".join(step.line() for step in steps)
+    lines = [step.line() for step in steps]
+    if not args.lineitems and steps[-1].ok:
+        lines.append("line items: not read — pass --lineitems <a launch's lineitems URL>")
+    text = "\n".join(lines)
     if not all(step.ok for step in steps):
         raise CliError(text)
     return text

@@ -76,22 +76,17 @@ def check_connection(
     http: OutboundSession | None = None,
     clock: Callable[[], float] = time.time,
 ) -> list[Step]:
-    """The token step, then (with a token and a line items URL) the line-items read."""
+    """The token step, then (with a token and a line items URL: a launch's AGS
+    ``lineitems``) the line-items read."""
     http = http or OutboundSession(AGS_LIMITS, pool_size=1)
     token_url = str(registration.auth_token_url)
     platform = AgsPlatform(
         registration.issuer, registration.client_id, token_url, registration.registration_id
     )
     step, token = _token_step(platform, sign, http, clock)
-    steps = [step]
-    if token is not None and step.ok:
-        if lineitems:
-            steps.append(_line_items_step(lineitems, token, http))
-        else:
-            steps.append(
-                Step("line items", True, "not read: pass --lineitems <a launch's lineitems URL>")
-            )
-    return steps
+    if token is not None and step.ok and lineitems:
+        return [step, _line_items_step(lineitems, token, http)]
+    return [step]
 
 
 def _token_step(

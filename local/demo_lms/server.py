@@ -113,6 +113,7 @@ class DemoLms:
                     client_id=self.platform.client_id,
                     deployment_id=self.platform.deployment_id,
                     registered=self.dynamic_registration.registrations,
+                    tool_url=self.platform.tool_url,
                 ),
             )
         if split.path == "/course" and method == "GET":

@@ -1,8 +1,9 @@
 """``coursebridge org create|show|update`` and ``coursebridge platform
-add|list|remove|registration-url``: an organization's settings and LMS registrations.
-``org update`` and ``platform add|remove`` apply the same rules as the Admin Portal
-(coursebridge/orgs/), audited with the operator as the actor; ``registration-url``
-issues the one-time URL an LMS admin pastes into Dynamic Registration."""
+add|list|remove|registration-url`` (and ``platform check``, cli/check.py): an
+organization's settings and LMS registrations. ``org update`` and ``platform add|remove``
+apply the same rules as the Admin Portal (coursebridge/orgs/), audited with the operator
+as the actor; ``registration-url`` issues the one-time URL an LMS admin pastes into
+Dynamic Registration."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import argparse
 import datetime
 from typing import Any
 
+from coursebridge.cli.check import add_check_command
 from coursebridge.cli.errors import CliError
 from coursebridge.orgs.registration_urls import (
     DEFAULT_EXPIRY,
@@ -226,3 +228,4 @@ def add_platform_commands(groups: Any) -> None:
         help=f"how long it stays valid: 30m, 12h, 7d (default {DEFAULT_EXPIRY}, at most 30d)",
     )
     url.set_defaults(func=platform_registration_url)
+    add_check_command(platform)

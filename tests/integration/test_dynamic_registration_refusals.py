@@ -280,3 +280,14 @@ def test_a_refusal_is_logged_without_the_query_of_the_lms_urls(acme, lms):
     assert answer.status_code == 400 and "HTTP 503" in answer.text
     (record,) = [r for r in capture.records if getattr(r, "reason", None) == "openid_configuration"]
     assert "HTTP 503" in record.detail and "secret-of-the-lms" not in record.detail
+
+
+def test_a_url_of_an_organization_that_is_gone_registers_nothing(acme, lms):
+    from coursebridge.store import keys
+    from coursebridge.store.dynamo import app_table
+
+    url = opened(registration_url(acme, "acme"), lms.config_url)
+    app_table().delete_item(Key=keys.org("acme"))
+    before = everything_stored()
+    _refused(requests.get(url, timeout=30), 404, "org", "no longer exists")
+    assert everything_stored() == before and lms.seen == []

@@ -147,3 +147,23 @@ def test_an_lms_without_a_registration_token_registers_without_a_bearer(stack):
     assert headers["user-agent"].startswith("coursebridge/")
     (registration,) = PlatformStore().for_org("acme")
     assert (registration.client_id, registration.deployment_ids) == ("client-9", ["dep-9"])
+
+
+def test_make_devs_demo_lms_registers_again_beside_its_first_registration(stack, platform):
+    """``make dev`` registers the demo LMS by hand and lets its button register it again:
+    the page shows the existing registration, the new one is added beside it."""
+    from local.demo_lms.setup import register_demo
+
+    register_demo(platform)
+    (first,) = PlatformStore().for_org("demo")
+    assert platform.registration_urls is not None
+    page = requests.get(
+        platform.dynamic_registration.opening_url(platform.registration_urls()), timeout=30
+    )
+    assert page.status_code == 200 and "already has 1 registration of this LMS" in page.text
+    assert confirm(stack, page.text).status_code == 200
+    clients = {r.client_id for r in PlatformStore().for_org("demo")}
+    assert clients == {first.client_id, platform.platform.client_id}
+    forget_cached_config()
+    launched = ToolClient(stack.ports.tool_url, platform).full_launch("student")
+    assert launched.status_code == 303, launched.text

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from coursebridge.lti.dynamic_registration import (
+    TOOL_CONFIGURATION,
     RegisteredClient,
     RegistrationFailed,
     register_client,
@@ -99,7 +100,7 @@ def review(token: str, config_url: str, tool: ToolUrls) -> Review:
     org = _org(url)
     config = _configuration(config_url)
     request = registration_request(config, tool, org.student_id_field)
-    lti = request["https://purl.imsglobal.org/spec/lti-tool-configuration"]
+    lti = request[TOOL_CONFIGURATION]
     scopes = request["scope"].split()
     return Review(
         org=org,

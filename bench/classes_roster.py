@@ -33,6 +33,7 @@ def _seed(class_id: str, unit_id: str, students: int) -> None:
                 Item={
                     **keys.member(class_id, account),
                     "role": "STUDENT",
+                    "confirmedAt": int(time.time()),
                     "name": f"Student {i}",
                     "email": f"s{i}@example.edu",
                     "sub": f"sub-{i}",

@@ -59,7 +59,7 @@ def users_items() -> Counter:
 
 
 def test_an_import_under_throttling_and_conflicts_writes_every_row_exactly_once(stack, monkeypatch):
-    monkeypatch.setattr(run, "BATCH_ROWS", 10)  # several batches: look-up and write-first paths
+    monkeypatch.setattr(run, "BATCH_ROWS", 5)  # several batches: look-up and write-first paths
     admin = make_admin()
     run_until_done(stack, upload(stack, admin, rows(*user_lines(10)), name="first.csv"))
     body = rows(*user_lines(10, last="Renamed"), *user_lines(30, start=10))

@@ -204,6 +204,7 @@ def test_row_level_write_conflict_falls_back_to_one_transaction_per_row(stack, m
         return found
 
     monkeypatch.setattr(AccountBatches, "lookup", racing_lookup)
+    _looked_up_first(monkeypatch)
     job = run_until_done(stack, upload(stack, admin, rows(
         "A,A,a@example.com,0,1,S1", "R,R,racer@example.com,0,2,S1",
         "B,B,b@example.com,0,3,S1")))  # fmt: skip
@@ -233,6 +234,7 @@ def test_a_conflict_in_one_of_several_concurrent_transactions_fails_that_row_alo
         return found
 
     monkeypatch.setattr(AccountBatches, "lookup", racing_lookup)
+    _looked_up_first(monkeypatch)
     job = run_until_done(stack, upload(stack, admin, rows(*user_lines(120))))
     assert job.counts == {"created": 119, "updated": 0, "unchanged": 0, "failed": 1}
     report, _ = read_report(stack, job)
@@ -320,6 +322,7 @@ def test_a_conflict_costs_one_more_transaction_not_one_per_row(stack, monkeypatc
         return found
 
     monkeypatch.setattr(AccountBatches, "lookup", racing_lookup)
+    _looked_up_first(monkeypatch)
     sent: list[int] = []
 
     def count(params, **_):
@@ -337,3 +340,59 @@ def test_a_conflict_costs_one_more_transaction_not_one_per_row(stack, monkeypatc
     assert sent == [ITEMS_PER_NEW_USER * 33, ITEMS_PER_NEW_USER * (33 - 2)]
     report, _ = read_report(stack, job)
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(5, "email"), (22, "email")]
+
+
+def _looked_up_first(monkeypatch) -> None:
+    """The first batch planned from its look-up (no write-first guess from a sample):
+    the race these tests stage is between that look-up and the write."""
+    monkeypatch.setattr(run.Importer, "_guess_new", lambda self, rows, batches: False)
+
+
+class _Calls:
+    """DynamoDB calls of the importer's bulk client, by operation."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        aws.bulk_client("dynamodb").meta.events.register("before-call.dynamodb", self)
+
+    def __call__(self, model, **_: object) -> None:
+        self.seen.append(model.name)
+
+    def stop(self) -> None:
+        aws.bulk_client("dynamodb").meta.events.unregister("before-call.dynamodb", self)
+
+
+def _users(count: int, last: str = "Last") -> list[str]:
+    return [f"F{i},{last}{i},u{i}@example.com,0,N{i},S1" for i in range(count)]
+
+
+def test_a_first_upload_of_new_users_looks_up_a_sample_only_and_writes_the_rest_at_once(stack):
+    admin = make_admin()
+    calls = _Calls()
+    try:
+        job = run_until_done(stack, upload(stack, admin, rows(*_users(300)), name="new.csv"))
+    finally:
+        calls.stop()
+    assert job.counts == {"created": 300, "updated": 0, "unchanged": 0, "failed": 0}
+    # the sample: 50 rows' email and issuedID claims, 100 keys, one request
+    assert calls.seen.count("BatchGetItem") == 1
+    assert (
+        calls.seen.count("TransactWriteItems") == 10
+    )  # 300 users, 33 a transaction (3 items each)
+
+
+def test_a_second_upload_of_the_same_users_is_planned_from_its_look_up(stack):
+    admin = make_admin()
+    run_until_done(stack, upload(stack, admin, rows(*_users(300)), name="first.csv"))
+    calls = _Calls()
+    try:
+        job = run_until_done(
+            stack, upload(stack, admin, rows(*_users(300, last="New")), name="again.csv")
+        )
+    finally:
+        calls.stop()
+    assert job.counts == {"created": 0, "updated": 300, "unchanged": 0, "failed": 0}
+    assert account_by_email("u7@example.com").last_name == "New7"
+    # the sample found the rows held, so no row was first written as a new account:
+    # 300 one-action updates, 100 a transaction
+    assert calls.seen.count("TransactWriteItems") == 3

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
+import email_validator
 import pytest
 
+from coursebridge.accounts import profile
 from coursebridge.accounts.profile import (
     MAX_NAME,
     LmsProfile,
@@ -133,3 +138,69 @@ def test_a_new_link_remembers_every_name_the_lms_sent():
     assert (link.lms_email, link.lms_given_name, link.lms_family_name, link.lms_name) == (
         "a@x.edu", "Ada", "Lovelace", "Ada L.",
     )  # fmt: skip
+
+
+# --- The fast paths give the same answers as the full rules ---------------------------
+
+_EMAIL_PIECES = ["a", "z", "0", "9", "_", "+", "-", ".", "--", "xn--", "@", "é", "ü", " ",
+                 "!", "#", "'", "\"", "com", "edu", "test", "local", "onion", "arpa", "io",
+                 "1", "x" * 63, "x" * 64, "localhost", "invalid", "ß", "\u0301", ".."]  # fmt: skip
+
+
+def _email_candidates(count: int) -> list[str]:
+    rng = random.Random(20261201)  # a fixed corpus: the test is the same every run
+    found = []
+    for _ in range(count):
+        local = "".join(rng.choice(_EMAIL_PIECES) for _ in range(rng.randint(1, 4)))
+        labels = ["".join(rng.choice(_EMAIL_PIECES) for _ in range(rng.randint(1, 3)))
+                  for _ in range(rng.randint(1, 3))]  # fmt: skip
+        found.append(f"{local}@{'.'.join(labels)}")
+        # and one of the characters plain addresses are made of, in any order
+        local = "".join(rng.choice("abz09_+.-") for _ in range(rng.randint(1, 8)))
+        labels = ["".join(rng.choice("abz09-") for _ in range(rng.randint(1, 6)))
+                  for _ in range(rng.randint(1, 3))]  # fmt: skip
+        tld = rng.choice(["com", "edu", "io", "test", "local", "onion", "x1", "c-m", "a", "é"])
+        found.append(f"{local}@{'.'.join([*labels, tld])}")
+    return [*found, "user1@example.edu", "first.last+tag@mail.school.org", "a-b@sub-1.co.uk",
+            "x@host.test", "x@my.local", "x@xn--nxasmq6b.com", "x@1.2.3.4"]  # fmt: skip
+
+
+def test_every_address_the_plain_pattern_takes_is_one_email_validator_accepts():
+    validate = email_validator.validate_email
+    taken = [e for e in _email_candidates(20_000) if profile._is_plain_email(e)]
+    assert len(taken) > 500  # the corpus reaches the fast path often
+    for email in taken:
+        validate(email, check_deliverability=False)  # raises for any it refuses
+
+
+def test_clean_email_answers_the_same_with_or_without_the_fast_path(monkeypatch):
+    corpus = _email_candidates(5_000)
+    fast = [clean_email(e) for e in corpus]
+    monkeypatch.setattr(profile, "_is_plain_email", lambda email: False)
+    assert [clean_email(e) for e in corpus] == fast
+    assert any(fast) and None in fast
+
+
+def test_our_special_use_domains_are_the_ones_email_validator_refuses():
+    refused = email_validator.SPECIAL_USE_DOMAIN_NAMES
+    assert set(refused) <= set(profile.SPECIAL_USE_DOMAINS)
+
+
+def _clean_text_by_the_rule(text: str, limit: int) -> str:
+    """Control and line/paragraph separators become spaces, surrogates and bidi
+    controls go, whitespace collapses, the cap applies: character by character."""
+    kept = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in text
+        if unicodedata.category(ch) != "Cs" and ch not in profile._BIDI_CONTROLS
+    )
+    return " ".join(kept.split())[:limit].rstrip()
+
+
+def test_clean_text_of_any_text_is_the_character_by_character_rule():
+    rng = random.Random(7)
+    alphabet = "ab Zé\t\n\r\x00\x1f\x7f\u00a0\u2028\u2029\u200e\u202e\u2066\ud800\u3000\u0301x"
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        limit = rng.randint(1, 10)
+        assert clean_text(text, limit) == _clean_text_by_the_rule(text, limit), repr(text)

@@ -22,7 +22,7 @@ def env(monkeypatch):
 
 
 def test_reads_names_from_the_environment(env):
-    settings = Settings()
+    settings = Settings.from_environment()
     assert settings.users_table == "users"
     assert settings.lti_leeway_seconds == 60
 
@@ -30,11 +30,22 @@ def test_reads_names_from_the_environment(env):
 def test_missing_table_name_fails_at_cold_start(env):
     env.delenv("USERS_TABLE")
     with pytest.raises(ValidationError, match="users_table"):
-        Settings()
+        Settings.from_environment()
 
 
 @pytest.mark.parametrize("leeway", ["-1", "301", "soon"])
 def test_leeway_is_bounded(env, leeway):
     env.setenv("LTI_LEEWAY_SECONDS", leeway)
     with pytest.raises(ValidationError, match="lti_leeway_seconds"):
-        Settings()
+        Settings.from_environment()
+
+
+def test_names_are_case_insensitive_and_the_region_is_lambdas_aws_region():
+    environ = {name.lower(): value for name, value in BASE.items()}
+    environ |= {"AWS_REGION": "eu-west-1", "REGION": "ignored", "Stage": "prod"}
+    settings = Settings.from_environment(environ)
+    assert (settings.users_table, settings.region, settings.stage) == ("users", "eu-west-1", "prod")
+
+
+def test_without_aws_region_the_region_is_us_east_1():
+    assert Settings.from_environment(BASE).region == "us-east-1"

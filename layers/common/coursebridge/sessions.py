@@ -151,3 +151,76 @@ def token_from_event(event: dict, *, cookie: bool = True) -> str | None:
 def session_from_event(event: dict) -> Session | None:
     token = token_from_event(event)
     return decode_session(token) if token else None
+
+
+# --- First-party sessions: a person signed in at /app/sign-in, outside any launch ---
+
+SIGN_IN_COOKIE_NAME = "cb_signin"
+SIGN_IN_LIFETIME_SECONDS = 12 * 3600
+_SIGN_IN_DOMAIN = b"coursebridge sign-in session v1"
+
+
+class SignedIn(BaseModel):
+    """The account itself, no class or unit: the sign-in pages and the Admin Portal.
+
+    ``session_epoch`` is the account's at sign-in: a password change raises the
+    account's, which ends every session signed before it (web/signed_in.py compares
+    them on each request). ``must_change_password``: signed in with a first-login
+    password; nothing but choosing a new one is open to it.
+    """
+
+    sid: str = Field(default_factory=lambda: new_id("sgn"))
+    account_id: str
+    session_epoch: int = 0
+    must_change_password: bool = False
+    exp: int = Field(default_factory=lambda: int(time.time()) + SIGN_IN_LIFETIME_SECONDS)
+
+    @property
+    def expired(self) -> bool:
+        return self.exp <= int(time.time())
+
+
+def _sign_in_key(secret: bytes | None) -> bytes:
+    """Its own key, derived from the session secret: a launch session's token never
+    passes for a signed-in one, nor the other way round."""
+    return hmac.new(secret or _SecretCache.get(), _SIGN_IN_DOMAIN, hashlib.sha256).digest()
+
+
+def encode_signed_in(signed_in: SignedIn, secret: bytes | None = None) -> str:
+    payload = _b64(json.dumps(signed_in.model_dump(), separators=(",", ":")).encode())
+    signature = hmac.new(_sign_in_key(secret), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(signature)}"
+
+
+def decode_signed_in(token: str, secret: bytes | None = None) -> SignedIn | None:
+    """The signed-in session in ``token``, or None if malformed, forged or expired."""
+    try:
+        payload, signature = token.split(".")
+        expected = hmac.new(_sign_in_key(secret), payload.encode(), hashlib.sha256)
+        if not hmac.compare_digest(_unb64(signature), expected.digest()):
+            return None
+        signed_in = SignedIn.model_validate_json(_unb64(payload))
+    except (ValueError, ValidationError):
+        return None
+    return None if signed_in.expired else signed_in
+
+
+def signed_in_cookie(token: str, max_age: int = SIGN_IN_LIFETIME_SECONDS) -> str:
+    """First-party: SameSite=Lax (another site's form post never carries it), /app only."""
+    return (
+        f"{SIGN_IN_COOKIE_NAME}={token}; Path=/app; Max-Age={max_age}; Secure; HttpOnly; "
+        "SameSite=Lax"
+    )
+
+
+def signed_out_cookie() -> str:
+    return f"{SIGN_IN_COOKIE_NAME}=; Path=/app; Max-Age=0; Secure; HttpOnly; SameSite=Lax"
+
+
+def signed_in_token(event: dict) -> str | None:
+    """The ``cb_signin`` cookie of an API Gateway v2 request: only ever a cookie."""
+    for cookie_text in event.get("cookies") or []:
+        name, _, value = cookie_text.partition("=")
+        if name.strip() == SIGN_IN_COOKIE_NAME and value:
+            return value.strip()
+    return None

@@ -12,27 +12,33 @@ recognised by their stamps).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 
 from coursebridge import aws
-from coursebridge.imports.apply import AccountBatches, Transaction
+from coursebridge.imports.apply import AccountBatches
 from coursebridge.imports.authority import Uploader, load_uploader
+from coursebridge.imports.batches import (
+    Ahead,
+    CheckedBatch,
+    DuplicateCursor,
+    batches_of,
+    check_batch,
+)
 from coursebridge.imports.decode import decode_lines
 from coursebridge.imports.duplicates import DuplicateFinder
-from coursebridge.imports.errors import FileError, RowError, RowFailure
+from coursebridge.imports.errors import FileError, RowFailure
 from coursebridge.imports.intake import job_for_s3_record
 from coursebridge.imports.jobs import FINISHED, Job, JobStore, LeaseLost
 from coursebridge.imports.options import Upload
-from coursebridge.imports.parse import Header, Record, is_blank, read_records
+from coursebridge.imports.parse import Header, read_records
 from coursebridge.imports.plan import (
     AlreadyApplied,
     Create,
     Plan,
-    School,
     outcome_of,
     plan_create,
     plan_row,
@@ -42,7 +48,7 @@ from coursebridge.imports.report import ReportSummary, publish_report, timestamp
 from coursebridge.imports.report_email import send_report_email
 from coursebridge.imports.scan import scan_file
 from coursebridge.imports.source import UploadedObject
-from coursebridge.imports.validate import UserRow, validate_record
+from coursebridge.imports.validate import UserRow
 from coursebridge.imports.welcome_email import WelcomeMailer
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import now_epoch
@@ -51,10 +57,10 @@ logger = Logger(child=True)
 
 BATCH_ROWS = 1000  # rows per checkpoint; their requests go out concurrently
 NEW_SHARE = 0.9  # a batch this much creations: the next one writes before looking up
+SAMPLE_ROWS = 50  # the first batch's rows whose claims decide how it is written
 STOP_MARGIN_MS = 60_000  # stop and hand over with this much time left
 
 RemainingMs = Callable[[], int]
-Ahead = tuple[list[Create], list[Transaction]]  # a batch's rows as new accounts, built ahead
 
 
 def process_message(body: dict, remaining_ms: RemainingMs, owner: str) -> None:
@@ -72,71 +78,6 @@ def process_message(body: dict, remaining_ms: RemainingMs, owner: str) -> None:
                 Importer(job, owner, remaining_ms).run()
 
 
-class _DuplicateCursor:
-    """Walks the duplicate findings in row order alongside the rows."""
-
-    def __init__(self, findings: Iterator[RowError]) -> None:
-        self._findings = findings
-        self._next = next(findings, None)
-
-    def upto(self, last_row: int) -> dict[int, list[RowError]]:
-        found: dict[int, list[RowError]] = {}
-        while self._next is not None and self._next.row <= last_row:
-            found.setdefault(self._next.row, []).append(self._next)
-            self._next = next(self._findings, None)
-        return found
-
-
-@dataclass(frozen=True)
-class CheckedBatch:
-    """A batch after validation: rows to plan and write, rows already failed, and
-    where the next batch starts."""
-
-    valid: list[UserRow]
-    failures: list[RowFailure]
-    end: int  # byte offset after the batch's last record
-    next_row: int
-    next_line: int
-    ahead: Ahead | None = None  # its rows as new accounts, built ahead (``_build_ahead``)
-
-
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _check_batch(
-    batch: list[Record],
-    header: Header,
-    duplicates: _DuplicateCursor,
-    allowed: Mapping[str, School],
-) -> CheckedBatch:
-    """Validate a batch (no writes): each row valid, or failed with all its errors."""
-    dups = duplicates.upto(batch[-1].row)
-    failures: list[RowFailure] = []
-    valid: list[UserRow] = []
-    for record in batch:
-        if is_blank(record.cells):
-            continue
-        checked = validate_record(record, header, allowed)
-        found = dups.get(record.row, [])
-        if isinstance(checked, RowFailure):
-            checked.errors.extend(found)
-            failures.append(checked)
-        elif found:
-            failures.append(RowFailure(record.row, record.cells, list(found)))
-        else:
-            valid.append(checked)
-    last = batch[-1]
-    return CheckedBatch(valid, failures, last.end, last.row + 1, last.line + 1)
-
-
 class Importer:
     def __init__(self, job: Job, owner: str, remaining_ms: RemainingMs) -> None:
         self.job = job
@@ -146,7 +87,7 @@ class Importer:
         self.source = UploadedObject(job.upload.bucket, job.upload.key, job.version_id)
         self._uploader: Uploader | None = None
         self._saved = (job.offset, job.status)
-        self._expect_new = False  # the first batch looks its rows up
+        self._expect_new: bool | None = None  # None: the first batch's sample decides
         self._under_way: Future[None] = Future()  # set when a batch's writes are under way
 
     @property
@@ -234,7 +175,7 @@ class Importer:
         job = self.job
         header = Header.from_state(job.header or {})
         lines = decode_lines(self.source.chunks(job.offset), job.encoding, job.offset, job.line)
-        duplicates = _DuplicateCursor(self.jobs.duplicates_from(job, job.row))
+        duplicates = DuplicateCursor(self.jobs.duplicates_from(job, job.row))
         mailer = self._welcome_mailer()
         allowed = self.uploader.schools
         writing: Future[None] | None = None
@@ -243,8 +184,8 @@ class Importer:
             ThreadPoolExecutor(1, thread_name_prefix="import-batch") as writer,
         ):
             records = read_records(lines, first_row=job.row, delimiter=header.delimiter)
-            for batch in _batches(records, BATCH_ROWS):
-                checked = _check_batch(batch, header, duplicates, allowed)
+            for batch in batches_of(records, BATCH_ROWS):
+                checked = check_batch(batch, header, duplicates, allowed)
                 checked = self._build_ahead(checked, batches)
                 if writing is not None:
                     writing.result()  # the batch before is written and checkpointed
@@ -276,11 +217,29 @@ class Importer:
             with_password=self.job.password_hash is not None,
         )
 
+    def _guess_new(self, rows: list[UserRow], batches: AccountBatches) -> bool:
+        """Whether the first batch is written as new accounts: when its first
+        ``SAMPLE_ROWS`` rows' emails and issuedIDs are nearly all free (one look-up
+        request instead of the whole batch's). Wrong either way costs time, not
+        correctness: the claims' conditions refuse a row already held."""
+        sample = rows[:SAMPLE_ROWS]
+        if not sample:
+            return False
+        found = batches.lookup(sample)
+        held = {row.row for row in sample if row.email in found.accounts_by_email}
+        held |= {row.row for row in sample
+                 if (row.school_id, row.issued_id) in found.issued_holders}  # fmt: skip
+        return len(held) <= (1 - NEW_SHARE) * len(sample)
+
     def _build_ahead(self, checked: CheckedBatch, batches: AccountBatches) -> CheckedBatch:
         """The batch written as new accounts, built while the batch before is being written,
         when the last batch known to be written was mostly creations (a guess: the worker
         sends these only if the batch just before this one was too, else drops them)."""
-        if not self._expect_new or self.job.dry_run or not checked.valid:
+        if self.job.dry_run or not checked.valid:
+            return checked
+        if self._expect_new is None:
+            self._expect_new = self._guess_new(checked.valid, batches)
+        if not self._expect_new:
             return checked
         creates = self._creates(checked.valid)
         return replace(checked, ahead=(creates, list(batches.transactions(creates))))
@@ -315,7 +274,8 @@ class Importer:
         """Each row's outcome, written (unless a dry run).
 
         Most rows of a first upload are new. While the previous batch was mostly
-        creations, a batch skips the look-ups and writes every row as a new account
+        creations (for the first batch: while its sample's claims were nearly all
+        free, ``_guess_new``), a batch skips the look-ups and writes every row as a new account
         at once: the claims' conditions refuse any row whose email or issuedID is
         already held, and only those rows are looked up and planned the usual way.
         """

@@ -43,6 +43,8 @@ def email_key(record: Record, header: Header) -> str:
 
 
 def _has_control_characters(value: str) -> bool:
+    if value.isprintable():  # the common case: no control (nor other unprintable) character
+        return False
     return any(unicodedata.category(char) == "Cc" for char in value)
 
 

@@ -48,6 +48,8 @@ class Account(BaseModel):
     student_id: str | None = None
     password_hash: str | None = None
     must_change_password: bool = False
+    # Raised by every password change: a signed-in session of an older epoch has ended.
+    session_epoch: int = 0
     source: str = "lti"
     linked_at: int | None = None  # when the first LMS link was made
     created_at: int = Field(default_factory=now_epoch)
@@ -68,6 +70,7 @@ class Account(BaseModel):
             "isTeacher": self.is_teacher,
             "issuedIds": self.issued_ids,
             "mustChangePassword": self.must_change_password,
+            "sessionEpoch": self.session_epoch,
             "source": self.source,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
@@ -106,6 +109,7 @@ class Account(BaseModel):
             student_id=item.get("studentId"),
             password_hash=item.get("passwordHash"),
             must_change_password=bool(item.get("mustChangePassword")),
+            session_epoch=int(item.get("sessionEpoch", 0)),
             source=item.get("source", "lti"),
             linked_at=int(item["linkedAt"]) if item.get("linkedAt") else None,
             created_at=int(item.get("createdAt", 0)),

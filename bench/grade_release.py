@@ -325,8 +325,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"speed-up vs naive: end to end {naive_full / elapsed:.1f}x, sender alone "
-        f"{naive_full / solo:.1f}x; target ≤ 10 s end to end with one token request: "
-        f"{'met' if elapsed <= 10 and tokens == 1 else 'NOT met'}"
+        f"{naive_full / solo:.1f}x; target ≤ 10 s end to end with at most one token request: "
+        f"{'met' if elapsed <= 10 and tokens <= 1 else 'NOT met'}"
     )
 
 

@@ -42,7 +42,14 @@ class Provisioner:
         self.provision_keys()
         self.provision_secrets()
         self.provision_buckets()
+        self.provision_apis()
         self.verify_sender()
+
+    def provision_apis(self) -> None:
+        """The HTTP API is the local stack's own server: its id resolves to ``local`` (the
+        stack sets PUBLIC_BASE_URL, which uses it, to the server's address)."""
+        for logical_id in self.template.of_type("AWS::Serverless::HttpApi"):
+            self.template.physical[logical_id] = {"Ref": "local"}
 
     # ---------------------------------------------------------------- DynamoDB
     def table_definitions(self) -> dict[str, dict]:
@@ -137,6 +144,9 @@ class Provisioner:
                 self.s3.put_bucket_versioning(
                     Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
                 )
+            cors = props.get("CorsConfiguration")
+            if cors:
+                self.s3.put_bucket_cors(Bucket=name, CORSConfiguration=_cors(self.template, cors))
             notifications = props.get("NotificationConfiguration", {})
             queue_configs = []
             for config in notifications.get("QueueConfigurations", []):
@@ -172,3 +182,15 @@ class Provisioner:
         self.ses.verify_email_identity(EmailAddress=sender)
         # moto only sends from verified identities; locally any domain may send.
         self.ses.verify_domain_identity(Domain=sender.split("@", 1)[1])
+
+
+def _cors(template: Template, cors: dict) -> dict:
+    """A bucket's ``CorsConfiguration`` in the S3 API's shape (``MaxAge`` is
+    ``MaxAgeSeconds`` there)."""
+    rules = []
+    for rule in template.resolve(cors["CorsRules"]):
+        entry = {k: v for k, v in rule.items() if k != "MaxAge"}
+        if "MaxAge" in rule:
+            entry["MaxAgeSeconds"] = int(rule["MaxAge"])
+        rules.append(entry)
+    return {"CORSRules": rules}

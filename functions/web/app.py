@@ -14,13 +14,18 @@ from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
 from coursebridge.store.gradebook import GradeChangedTooOften
 from coursebridge.web import (
+    admin_import_routes,
+    admin_routes,
+    admin_settings_routes,
     api_routes,
     deep_link_routes,
     invite_routes,
     me_routes,
     page_routes,
+    password_routes,
     release_routes,
     responses,
+    sign_in_routes,
     verify_routes,
 )
 from coursebridge.web.errors import (
@@ -44,6 +49,11 @@ app.include_router(deep_link_routes.router)
 app.include_router(verify_routes.router)
 app.include_router(invite_routes.router)
 app.include_router(release_routes.router)
+app.include_router(admin_routes.router)
+app.include_router(admin_import_routes.router)
+app.include_router(admin_settings_routes.router)
+app.include_router(sign_in_routes.router)
+app.include_router(password_routes.router)
 
 
 def lms_framing(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
@@ -55,8 +65,14 @@ def lms_framing(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) ->
 app.use([lms_framing])
 
 
+def _wants_page(event: dict) -> bool:
+    """Pages get an error page, unless the page's own script asked for JSON."""
+    accept = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("accept", "")
+    return str(event.get("rawPath", "")).startswith("/app/") and "application/json" not in accept
+
+
 def _problem(problem: HttpProblem) -> Response:
-    if app.current_event.path.startswith("/app/"):
+    if _wants_page(app.current_event.raw_event):
         page = as_response(responses.error_page(problem.status, problem.title, problem.message))
         return secured_for_request(page, app.current_event.raw_event)
     return as_response(responses.json_error(problem.status, problem.message))

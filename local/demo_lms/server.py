@@ -102,6 +102,7 @@ class DemoLms:
                     people=PEOPLE.values(),
                     activities=ACTIVITIES,
                     course=COURSE,
+                    tool_url=self.platform.tool_url,
                 ),
             )
         if split.path == "/course" and method == "GET":

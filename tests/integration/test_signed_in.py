@@ -114,6 +114,8 @@ def test_an_account_without_admin_rights_is_refused_the_portal(stack):
         ({"sec-fetch-site": "same-origin"}, True),
         ({"origin": "https://evil.example"}, False),
         ({"origin": "null"}, False),
+        ({"origin": "null", "sec-fetch-site": "same-origin"}, True),  # no-referrer pages
+        ({"origin": "null", "sec-fetch-site": "cross-site"}, False),
         ({"sec-fetch-site": "cross-site"}, False),
         ({"sec-fetch-site": "same-site"}, False),
     ],

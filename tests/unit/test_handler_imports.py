@@ -51,6 +51,13 @@ NOT_AT_IMPORT = {
         "coursebridge.lti.ags",
         "coursebridge.accounts.confirm",  # only /app/verify
         "coursebridge.accounts.admin_invites",  # only /app/invite
+        "coursebridge.imports",  # the Admin Portal's routes only
+        "coursebridge.orgs",
+        "coursebridge.web.admin_views",
+        "argon2",  # only the sign-in and password routes
+        "zxcvbn",
+        "coursebridge.accounts.credentials",
+        "coursebridge.accounts.password_reset",
     ),
 }
 

@@ -30,6 +30,7 @@ LEVELS = {
     "classes": 3,
     "grades": 3,
     "imports": 3,
+    "orgs": 3,
     "launch": 4,
     "web": 4,
     "cli": 5,

@@ -31,6 +31,15 @@ def client(service: str) -> Any:
 
 
 @cache
+def s3_signer() -> Any:
+    """The S3 client that signs presigned POSTs and URLs for browsers: Signature
+    Version 4, the one S3 accepts in every region (botocore may pick the legacy one
+    for a presigned POST)."""
+    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    return boto3.session.Session().client("s3", config=config)
+
+
+@cache
 def dynamodb() -> Any:
     """The DynamoDB *resource*: its client (``.meta.client``) takes and returns plain
     Python values for every operation, transactions included."""
@@ -54,6 +63,7 @@ def table(name: str) -> Any:
 def reset() -> None:
     """Forget cached clients (used when the local stack's endpoints change)."""
     client.cache_clear()
+    s3_signer.cache_clear()
     bulk_client.cache_clear()
     dynamodb.cache_clear()
     table.cache_clear()

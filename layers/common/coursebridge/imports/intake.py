@@ -6,7 +6,8 @@ options (``ticket.py``). Without one, the import runs as nobody: a job record wi
 status ``rejected`` and the reason is kept (so a redelivery is refused at once and an
 operator can see why), a ``custom-password`` is removed from the object, and nothing
 else happens — no account is read or written, no report is written under the
-admin's prefix, no email is sent.
+admin's prefix, no email is sent. The operator sees it in the log ("upload refused")
+and in the ``UploadRejected`` metric.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from coursebridge.imports.jobs import Job, JobStore
 from coursebridge.imports.options import ImportOptions, NotAnUpload, Upload
@@ -84,10 +86,7 @@ def _new_job(upload: Upload, version_id: str | None, head: ObjectHead, secret: S
         terms = TicketTerms.of(upload.key, options)
         check_ticket(ticket_in(head.metadata), terms, secret(), head.last_modified)
     except TicketRefused as refused:
-        logger.warning(
-            "upload refused: it does not prove that its admin sent it",
-            extra={"key": upload.key, "admin": upload.admin_id, "reason": refused.code},
-        )
+        _report_refusal(upload, refused)
         return Job(upload=upload, status="rejected", started_at=now_epoch(),
                    version_id=version_id, dry_run=options.dry_run, size=head.size,
                    rejection={"code": refused.code, "message": refused.message})  # fmt: skip
@@ -102,6 +101,17 @@ def _new_job(upload: Upload, version_id: str | None, head: ObjectHead, secret: S
         password_hash=hash_password(password) if password else None,
         size=head.size,
     )
+
+
+def _report_refusal(upload: Upload, refused: TicketRefused) -> None:
+    """The operator's log line and the ``UploadRejected`` metric (dimension ``reason``),
+    once per object version: a redelivery finds the rejected job and says nothing."""
+    logger.warning(
+        "upload refused: it does not prove that its admin sent it",
+        extra={"key": upload.key, "admin": upload.admin_id, "reason": refused.code},
+    )
+    with single_metric(name="UploadRejected", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="reason", value=refused.code)
 
 
 def _carries_password(head: ObjectHead) -> bool:

@@ -1,7 +1,8 @@
 """The import job record: idempotency, lease, checkpoints, and the rows' findings.
 
 Items (app table):
-  IMPORT#<bucket>/<key>  / VERSION#<versionId or ETag>   the job (one per object version)
+  IMPORT#<bucket>/<key>  / VERSION#<versionId or ETag>   the job (one per object version);
+                                                         gsi1 = the admin's history (history.py)
   IMPORTROW#<jobId>      / DUP#<row>#<field>             first pass: duplicated rows
   IMPORTROW#<jobId>      / ERR#<row>                     failed rows, for the report
 
@@ -66,6 +67,21 @@ class Job:
     def rows_pk(self) -> str:
         return keys.import_rows(self.upload.job_id)
 
+    @property
+    def ref(self) -> str:
+        """How the Admin Portal names the job in a link: ``<startedAt>-<jobId>``."""
+        return f"{self.started_at}-{self.upload.job_id}"
+
+    def _history_index(self) -> dict[str, str]:
+        """gsi1: the uploading admin's history. A refused upload proves nothing about who
+        sent it, so it is in nobody's history (its record stays, for the operator)."""
+        if self.status == "rejected":
+            return {}
+        return {
+            "gsi1pk": keys.imports_of_admin(self.upload.admin_id),
+            "gsi1sk": keys.import_index_sort(self.started_at, self.upload.job_id),
+        }
+
     def to_item(self) -> dict[str, Any]:
         item = {
             **self.key,
@@ -93,6 +109,7 @@ class Job:
             "rejection": self.rejection,
             "updatedAt": now_epoch(),
             **self.counts,
+            **self._history_index(),
         }
         return {k: v for k, v in item.items() if v is not None}
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
+# The folder the Admin Portal puts each upload in: ``<UTC timestamp>-<8 hex digits>``.
+PORTAL_FOLDER = r"\d{8}T\d{6}Z-[0-9a-f]{8}"
+_IN_PORTAL_FOLDER = re.compile(rf"^{PORTAL_FOLDER}/[^/]+$")
 
 
 class NotAnUpload(Exception):
@@ -28,6 +32,12 @@ class Upload:
     def file_name(self) -> str:
         """The name as uploaded, e.g. ``Fall Roster.csv`` (sub-folders kept)."""
         return self.key.split("/", 2)[2]
+
+    @property
+    def shown_name(self) -> str:
+        """The name the admin gave the file: a portal upload's without its folder."""
+        name = self.file_name
+        return name.split("/", 1)[1] if _IN_PORTAL_FOLDER.match(name) else name
 
     @property
     def report_stem(self) -> str:

@@ -1,9 +1,10 @@
 """Upload tickets: the proof that an object under ``uploads/<adminId>/`` comes from that admin.
 
 Whoever may write to the imports bucket can put an object under any prefix, so the key
-alone proves nothing. The uploading side (``coursebridge import``; an upload page
-later) issues a ticket as the admin and stores it in the object's metadata as
-``upload-ticket``; the importer accepts the object only with a ticket that matches it.
+alone proves nothing. The uploading side (``coursebridge import``, or the Admin
+Portal's presigned POST in ``browser_upload.py``) issues a ticket as the admin and
+stores it in the object's metadata as ``upload-ticket``; the importer accepts the
+object only with a ticket that matches it.
 
 A ticket is ``v1.<expiry epoch>.<base64url HMAC-SHA256>``. The HMAC covers the admin id,
 the exact object key, the options that change what the import does (``dry-run``,
@@ -99,8 +100,8 @@ def check_ticket(ticket: str | None, terms: TicketTerms, secret: bytes, stored_a
     if not ticket:
         raise TicketRefused(
             "no_ticket",
-            "The upload carries no upload ticket: upload with `coursebridge import`, "
-            "not straight to the bucket.",
+            "The upload carries no upload ticket: upload from the Admin Portal's Create "
+            "Users page or with `coursebridge import`, not straight to the bucket.",
         )
     expires_at, signature = _parse(ticket)
     expected = _signature(secret, terms, expires_at)

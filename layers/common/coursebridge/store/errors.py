@@ -20,6 +20,12 @@ class IssuedIdAlreadyClaimed(Exception):
         self.issued_id = issued_id
 
 
+class UsernameAlreadyClaimed(Exception):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"username {username} is already held by another account")
+        self.username = username
+
+
 class LinkAlreadyExists(Exception):
     """Another launch linked this (registration, sub) first: re-read the link."""
 
@@ -52,3 +58,16 @@ class ItemChanged(Exception):
     def __init__(self, key: dict) -> None:
         super().__init__(f"the condition on {key} was not met")
         self.key = key
+
+
+class OrgNotFound(Exception):
+    def __init__(self, org_id: str) -> None:
+        super().__init__(f"unknown org {org_id!r}")
+
+
+class SettingsChanged(Exception):
+    """The organization's settings changed between reading and writing them: nothing was
+    written (the audit record would otherwise name values that were not the old ones)."""
+
+    def __init__(self, org_id: str) -> None:
+        super().__init__(f"the settings of {org_id!r} changed meanwhile: read them again")

@@ -10,15 +10,46 @@ the one GetItem that loads the uploader.
 
 from __future__ import annotations
 
+from typing import Any
+
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
+from coursebridge.backoff import is_transient
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
-from coursebridge.store.dynamo import app_table, now_epoch
-from coursebridge.store.errors import OrgAlreadyExists, SchoolAlreadyOwned
-from coursebridge.store.transactions import transact
+from coursebridge.store.audit import AuditRecord
+from coursebridge.store.dynamo import app_table, dynamodb_client, now_epoch
+from coursebridge.store.errors import (
+    OrgAlreadyExists,
+    OrgNotFound,
+    SchoolAlreadyOwned,
+    SettingsChanged,
+    WriteConflict,
+)
+from coursebridge.store.queries import Update
+from coursebridge.store.transactions import cancellation, transact
 
-__all__ = ["Org", "OrgAlreadyExists", "OrgStore", "SchoolAlreadyOwned", "admin_item"]
+__all__ = [
+    "SETTINGS",
+    "Org",
+    "OrgAlreadyExists",
+    "OrgNotFound",
+    "OrgStore",
+    "SchoolAlreadyOwned",
+    "SettingsChanged",
+    "admin_item",
+]
+
+# The settings an organization can change after it was created (attribute → the name
+# admins and the CLI use for it); the item stores the model's field names.
+SETTINGS = {
+    "trial": "trial",
+    "student_id_field": "studentIdField",
+    "csv_password_override": "csvPasswordOverride",
+    "auto_map": "autoMap",
+    "sender_email": "senderEmail",
+}
 
 
 class Org(BaseModel):
@@ -75,9 +106,47 @@ class OrgStore:
             )
         transact(actions)  # OrgAlreadyExists / SchoolAlreadyOwned: nothing written
 
-    def get(self, org_id: str) -> Org | None:
-        item = app_table().get_item(Key=keys.org(org_id)).get("Item")
+    def get(self, org_id: str, consistent: bool = False) -> Org | None:
+        item = app_table().get_item(Key=keys.org(org_id), ConsistentRead=consistent).get("Item")
         return Org.from_item(item) if item else None
+
+    def update_settings(
+        self, org_id: str, changes: dict[str, tuple[Any, Any]], audit: AuditRecord
+    ) -> None:
+        """Write ``changes`` (setting → (value read, new value); a new value of None
+        removes the setting) with its audit record, in one transaction conditional on
+        the org existing and on every changed setting still holding the value read:
+        a concurrent change raises ``SettingsChanged`` and writes nothing."""
+        update = Update()
+        for attribute, (was, new) in changes.items():
+            if attribute not in SETTINGS:
+                raise ValueError(f"{attribute} is not a setting")
+            if new is None:
+                update.remove(attribute)
+            else:
+                update.set(attribute, new)
+            name = f"#{attribute}"
+            if was is None:
+                update.when(f"attribute_not_exists({name})", names=(attribute,))
+            else:
+                condition = f"(attribute_not_exists({name}) OR {name} = :was_{attribute})"
+                update.when(condition, names=(attribute,), **{f"was_{attribute}": was})
+        update.when("attribute_exists(pk)")
+        table = get_settings().app_table
+        actions = [
+            {"Update": {"TableName": table, **update.request(keys.org(org_id))}},
+            audit.put_action(),
+        ]
+        try:
+            dynamodb_client().transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if is_transient(error):
+                raise WriteConflict() from None
+            if 0 not in cancellation(error, actions).refused:
+                raise
+            if self.get(org_id, consistent=True) is None:
+                raise OrgNotFound(org_id) from None
+            raise SettingsChanged(org_id) from None
 
     def org_of_school(self, school_id: str) -> str | None:
         item = app_table().get_item(Key=keys.school(school_id)).get("Item")

@@ -18,9 +18,20 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, HttpUrl, ValidationInfo, field_validator
 
+from coursebridge.backoff import is_transient
 from coursebridge.outbound import UrlNotAllowed, outbound_policy
+from coursebridge.settings import get_settings
 from coursebridge.store import keys
-from coursebridge.store.dynamo import app_table, is_conditional_failure, new_id, now_epoch
+from coursebridge.store.audit import AuditRecord
+from coursebridge.store.dynamo import (
+    app_table,
+    dynamodb_client,
+    is_conditional_failure,
+    new_id,
+    now_epoch,
+)
+from coursebridge.store.errors import WriteConflict
+from coursebridge.store.transactions import cancellation
 
 
 class PlatformAlreadyRegistered(Exception):
@@ -104,17 +115,27 @@ class PlatformRegistration(BaseModel):
 
 
 class PlatformStore:
-    def add(self, registration: PlatformRegistration) -> None:
-        try:
-            app_table().put_item(
-                Item=registration.to_item(), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                raise PlatformAlreadyRegistered(
-                    registration.issuer, registration.client_id
-                ) from None
-            raise
+    def add(self, registration: PlatformRegistration, audit: AuditRecord | None = None) -> None:
+        """Put the registration unless (issuer, client_id) is registered already; with
+        ``audit``, both in one transaction."""
+        condition = "attribute_not_exists(pk)"
+        if audit is None:
+            try:
+                app_table().put_item(Item=registration.to_item(), ConditionExpression=condition)
+            except ClientError as error:
+                if is_conditional_failure(error):
+                    raise PlatformAlreadyRegistered(
+                        registration.issuer, registration.client_id
+                    ) from None
+                raise
+            return
+        put = {
+            "TableName": get_settings().app_table,
+            "Item": registration.to_item(),
+            "ConditionExpression": condition,
+        }
+        if _refused(put, audit, "Put"):
+            raise PlatformAlreadyRegistered(registration.issuer, registration.client_id)
 
     def get(self, issuer: str, client_id: str) -> PlatformRegistration | None:
         item = app_table().get_item(Key=keys.platform(issuer, client_id)).get("Item")
@@ -145,3 +166,34 @@ class PlatformStore:
             if is_conditional_failure(error):
                 raise PlatformNotFound(issuer, client_id) from None
             raise
+
+    def remove_of_org(self, registration: PlatformRegistration, audit: AuditRecord) -> None:
+        """Delete the registration read as ``registration`` with its audit record, only
+        while it is still that organization's, with that registration id (otherwise:
+        ``PlatformNotFound``, nothing written)."""
+        delete = {
+            "TableName": get_settings().app_table,
+            "Key": keys.platform(registration.issuer, registration.client_id),
+            "ConditionExpression": "org_id = :org AND registration_id = :reg",
+            "ExpressionAttributeValues": {
+                ":org": registration.org_id,
+                ":reg": registration.registration_id,
+            },
+        }
+        if _refused(delete, audit, "Delete"):
+            raise PlatformNotFound(registration.issuer, registration.client_id)
+
+
+def _refused(body: dict, audit: AuditRecord, verb: str) -> bool:
+    """Run ``verb`` (Put/Delete) of ``body`` with the audit record as one transaction;
+    True when its condition refused it (nothing written)."""
+    actions = [{verb: body}, audit.put_action()]
+    try:
+        dynamodb_client().transact_write_items(TransactItems=actions)
+    except ClientError as error:
+        if is_transient(error):
+            raise WriteConflict() from None
+        if 0 in cancellation(error, actions).refused:
+            return True
+        raise
+    return False

@@ -6,7 +6,8 @@ their scripts and styles inline, so the policy lists the SHA-256 hash of each in
 HTML: a script the page did not render itself (an injection) has no hash in the
 header and does not run. JSON data blocks (``type="application/json"``) never run
 and need no hash. Forms may post to our own origin (plus any origin a page names,
-such as the LMS's Deep Linking return URL); ``fetch`` reaches our own API only.
+such as the LMS's Deep Linking return URL); ``fetch`` reaches our own API only, plus
+any origin a page names (the imports bucket the Create Users page uploads to).
 ``frame-ancestors`` says who may show the page in a frame (web/framing.py).
 """
 
@@ -51,13 +52,14 @@ def page_policy(
     *,
     frame_ancestors: Iterable[str] = (SELF,),
     form_targets: Iterable[str] = (),
+    connect_targets: Iterable[str] = (),
 ) -> str:
     scripts, styles = inline_hashes(body)
     directives = [
         "default-src 'none'",
         "script-src " + (" ".join(scripts) or "'none'"),
         "style-src " + (" ".join(styles) or "'none'"),
-        f"connect-src {SELF}",
+        f"connect-src {' '.join(dict.fromkeys([SELF, *connect_targets]))}",
         f"img-src {SELF} data:",
         f"form-action {' '.join(dict.fromkeys([SELF, *form_targets]))}",
         "base-uri 'none'",

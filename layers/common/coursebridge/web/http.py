@@ -36,11 +36,17 @@ def json_ok(payload: Any, status: int = 200) -> Response:
 
 
 def page(
-    status: int, template: str, *, form_targets: tuple[str, ...] = (), **context: Any
+    status: int,
+    template: str,
+    *,
+    form_targets: tuple[str, ...] = (),
+    connect_targets: tuple[str, ...] = (),
+    **context: Any,
 ) -> Response:
     """A rendered page. Framing by the LMS is decided per request (web/framing.py)."""
     body = responses.render(template, **context)
-    return as_response(responses.html(status, body, form_targets=form_targets))
+    shape = responses.html(status, body, form_targets=form_targets, connect_targets=connect_targets)
+    return as_response(shape)
 
 
 def see_other(location: str) -> Response:

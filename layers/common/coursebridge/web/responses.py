@@ -48,10 +48,17 @@ def html(
     headers: dict[str, str] | None = None,
     frame_ancestors: Iterable[str] = (SELF,),
     form_targets: Iterable[str] = (),
+    connect_targets: Iterable[str] = (),
 ) -> dict:
     """An HTML page. ``frame_ancestors``: who may frame it (our own origin unless the
-    page is one the LMS shows); ``form_targets``: other origins its forms post to."""
-    policy = page_policy(body, frame_ancestors=frame_ancestors, form_targets=form_targets)
+    page is one the LMS shows); ``form_targets``: other origins its forms post to;
+    ``connect_targets``: other origins its script sends requests to."""
+    policy = page_policy(
+        body,
+        frame_ancestors=frame_ancestors,
+        form_targets=form_targets,
+        connect_targets=connect_targets,
+    )
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": {

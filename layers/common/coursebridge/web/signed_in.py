@@ -83,13 +83,23 @@ def require_school_admin(event: dict) -> SchoolAdmin:
 
 def require_same_origin(event: dict) -> None:
     """CSRF for form posts on top of SameSite=Lax: a browser names the page that sent a
-    POST in ``Origin`` (or says ``Sec-Fetch-Site``); one from another site is refused."""
+    POST in ``Origin`` (or says ``Sec-Fetch-Site``); one from another site is refused.
+
+    Our pages send ``Referrer-Policy: no-referrer``, under which browsers send
+    ``Origin: null`` even for a page's own form posts: a ``null`` origin is accepted only
+    when ``Sec-Fetch-Site`` (set by the browser, never by a page) says same-origin.
+    """
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     host = headers.get("host", "")
     origin = headers.get("origin")
-    if origin is not None:
-        if origin == "null" or urlsplit(origin).netloc != host:
+    site = headers.get("sec-fetch-site")
+    if origin == "null":
+        if site != "same-origin":
             raise Forbidden(CROSS_SITE_FORM)
         return
-    if headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}:
+    if origin is not None:
+        if urlsplit(origin).netloc != host:
+            raise Forbidden(CROSS_SITE_FORM)
+        return
+    if (site or "same-origin") not in {"same-origin", "none"}:
         raise Forbidden(CROSS_SITE_FORM)

@@ -22,13 +22,14 @@ from pydantic import ValidationError
 from coursebridge import aws
 from coursebridge.accounts.admin_invites import AdminInvitations
 from coursebridge.accounts.profile import MAX_NAME, clean_email, clean_text
+from coursebridge.cli.errors import CliError
+from coursebridge.cli.orgs import add_org_commands, add_platform_commands
 from coursebridge.imports.upload import (
     ImportTimedOut,
     summary_lines,
     upload_csv,
     wait_for_report,
 )
-from coursebridge.outbound import UrlNotAllowed, outbound_policy
 from coursebridge.settings import get_settings
 from coursebridge.store.accounts import (
     Account,
@@ -36,13 +37,11 @@ from coursebridge.store.accounts import (
     EmailAlreadyClaimed,
 )
 from coursebridge.store.audit import AuditStore
+from coursebridge.store.errors import SettingsChanged
 from coursebridge.store.orgs import Org, OrgAlreadyExists, OrgStore, SchoolAlreadyOwned
-from coursebridge.store.platforms import (
-    PlatformAlreadyRegistered,
-    PlatformNotFound,
-    PlatformRegistration,
-    PlatformStore,
-)
+from coursebridge.store.platforms import PlatformAlreadyRegistered, PlatformNotFound
+
+__all__ = ["CliError", "build_parser", "connect", "main"]
 
 # Stack outputs → the environment variables Settings reads.
 _OUTPUT_TO_ENV = {
@@ -55,10 +54,6 @@ _OUTPUT_TO_ENV = {
     "SessionSecretArn": "SESSION_SECRET_ARN",
     "ApiUrl": "PUBLIC_BASE_URL",
 }
-
-
-class CliError(Exception):
-    """A problem worth one line on stderr and exit code 1."""
 
 
 # ---------------------------------------------------------------- connection
@@ -81,21 +76,6 @@ def connect(stack: str | None) -> None:
 
 
 # ---------------------------------------------------------------- commands
-def org_create(args: argparse.Namespace) -> str:
-    org = Org(
-        org_id=args.org,
-        name=args.name,
-        schools=list(dict.fromkeys(args.school or [])),
-        trial=args.trial,
-        student_id_field=args.student_id_field,
-        auto_map=not args.no_auto_map,
-        csv_password_override=args.csv_password_override,
-        sender_email=args.sender_email,
-    )
-    OrgStore().create(org)
-    return f"created org {org.org_id}"
-
-
 def admin_add(args: argparse.Namespace) -> str:
     orgs = OrgStore()
     org = orgs.get(args.org)
@@ -144,43 +124,6 @@ def _invite_admin(org: Org, school_id: str, account: Account) -> str:
         f"{email} has an account outside {org.org_id}: nothing granted until they accept "
         f"the invitation emailed to them; invited account: {account.account_id}"
     )
-
-
-def platform_add(args: argparse.Namespace) -> str:
-    if OrgStore().get(args.org) is None:
-        raise CliError(f"unknown org {args.org!r}")
-    registration = PlatformRegistration(
-        issuer=args.issuer,
-        client_id=args.client_id,
-        deployment_ids=args.deployment_id,
-        auth_login_url=args.auth_login_url,
-        auth_token_url=args.auth_token_url,
-        jwks_url=args.jwks_url,
-        org_id=args.org,
-        lms_origins=args.lms_origin or [],
-    )
-    for name in ("auth_login_url", "auth_token_url", "jwks_url"):
-        try:
-            outbound_policy().check_resolved(str(getattr(registration, name)))
-        except UrlNotAllowed as refused:
-            raise CliError(f"invalid {name.replace('_', '-')}: {refused}") from None
-    PlatformStore().add(registration)
-    return f"registered platform {registration.issuer} client {registration.client_id}"
-
-
-def platform_list(args: argparse.Namespace) -> str:
-    store = PlatformStore()
-    registrations = store.for_org(args.org) if args.org else store.for_issuer(args.issuer)
-    lines = [
-        f"{r.org_id}\t{r.issuer}\t{r.client_id}\t{','.join(r.deployment_ids)}"
-        for r in registrations
-    ]
-    return "\n".join(lines) if lines else "no platforms"
-
-
-def platform_remove(args: argparse.Namespace) -> str:
-    PlatformStore().remove(args.issuer, args.client_id)
-    return f"removed platform {args.issuer} client {args.client_id}"
 
 
 def keys_rotate(args: argparse.Namespace) -> str:
@@ -263,19 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="deployed CloudFormation stack (default: the local stack)",
     )
     groups = parser.add_subparsers(dest="group", required=True)
-
-    org = groups.add_parser("org", help="organizations").add_subparsers(dest="cmd", required=True)
-    create = org.add_parser("create", help="create an organization")
-    create.add_argument("org", help="the org id (letters, digits, . _ -)")
-    create.add_argument("--name", required=True)
-    create.add_argument("--school", action="append", metavar="SCHOOLID")
-    create.add_argument("--trial", action="store_true")
-    create.add_argument("--student-id-field", metavar="CLAIM")
-    create.add_argument("--no-auto-map", action="store_true")
-    create.add_argument("--csv-password-override", action="store_true")
-    create.add_argument("--sender-email")
-    create.set_defaults(func=org_create)
-
+    add_org_commands(groups)
     admin = groups.add_parser("admin", help="school admins").add_subparsers(
         dest="cmd", required=True
     )
@@ -286,33 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin.add_argument("--first-name")
     add_admin.add_argument("--last-name")
     add_admin.set_defaults(func=admin_add)
-
-    platform = groups.add_parser("platform", help="LMS registrations").add_subparsers(
-        dest="cmd", required=True
-    )
-    add = platform.add_parser("add", help="register an LMS platform")
-    add.add_argument("--org", required=True)
-    add.add_argument("--issuer", required=True)
-    add.add_argument("--client-id", required=True)
-    add.add_argument("--deployment-id", action="append", required=True)
-    add.add_argument("--auth-login-url", required=True)
-    add.add_argument("--auth-token-url", required=True)
-    add.add_argument("--jwks-url", required=True)
-    add.add_argument(
-        "--lms-origin",
-        action="append",
-        help="an origin the LMS serves pages from, off the issuer's domain (repeatable)",
-    )
-    add.set_defaults(func=platform_add)
-    listing = platform.add_parser("list", help="list registrations of an org or issuer")
-    which = listing.add_mutually_exclusive_group(required=True)
-    which.add_argument("--org")
-    which.add_argument("--issuer")
-    listing.set_defaults(func=platform_list)
-    remove = platform.add_parser("remove", help="remove a registration")
-    remove.add_argument("--issuer", required=True)
-    remove.add_argument("--client-id", required=True)
-    remove.set_defaults(func=platform_remove)
+    add_platform_commands(groups)
 
     keys = groups.add_parser("keys", help="the tool's signing keys").add_subparsers(
         dest="cmd", required=True
@@ -381,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         SchoolAlreadyOwned,
         PlatformAlreadyRegistered,
         PlatformNotFound,
+        SettingsChanged,
     ) as error:
         print(f"coursebridge: {error}", file=sys.stderr)
         return 1

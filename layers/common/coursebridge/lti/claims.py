@@ -54,5 +54,6 @@ class LaunchClaims(BaseModel):
     resource_link_id: str | None = None
     resource_link_title: str | None = None
     custom: dict[str, Any] = Field(default_factory=dict)
+    platform_family: str | None = None  # tool_platform.product_family_code (canvas, moodle…)
     ags: AgsEndpoint | None = None
     deep_linking: DeepLinkingSettings | None = None

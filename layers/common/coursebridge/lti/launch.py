@@ -163,6 +163,7 @@ def _object(value: Any) -> dict:
 def to_launch_claims(claims: dict, registration: PlatformRegistration) -> LaunchClaims:
     context = _object(claims.get(CLAIM + "context"))
     link = _object(claims.get(CLAIM + "resource_link"))
+    tool_platform = _object(claims.get(CLAIM + "tool_platform"))
     mentor = claims.get(CLAIM + "role_scope_mentor")
     ags_raw = claims.get(AGS_CLAIM)
     dl_raw = claims.get(DL_SETTINGS_CLAIM)
@@ -190,6 +191,7 @@ def to_launch_claims(claims: dict, registration: PlatformRegistration) -> Launch
             resource_link_id=_text(link.get("id")),
             resource_link_title=_text(link.get("title")),
             custom=_object(claims.get(CLAIM + "custom")),
+            platform_family=_text(tool_platform.get("product_family_code")),
             ags=AgsEndpoint.model_validate(ags_raw) if isinstance(ags_raw, dict) else None,
             deep_linking=DeepLinkingSettings.model_validate(dl_raw)
             if isinstance(dl_raw, dict)

@@ -114,11 +114,14 @@ def main() -> int:
     modules = tuple(args.modules) or RULE_MODULES
     if not args.report_only:
         stage(modules)
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "mutmut", "run", "--max-children", "2"],
             cwd=STAGE,
             check=False,
         )
+        if done.returncode != 0:  # e.g. the unit tests fail unmutated: no mutant was run
+            print(f"mutmut run failed (exit {done.returncode}): no score", file=sys.stderr)
+            return done.returncode
     table = results(modules)
     killed = total = 0
     print(f"\n{'module':32} killed/total")

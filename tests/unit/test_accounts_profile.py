@@ -204,3 +204,18 @@ def test_clean_text_of_any_text_is_the_character_by_character_rule():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         limit = rng.randint(1, 10)
         assert clean_text(text, limit) == _clean_text_by_the_rule(text, limit), repr(text)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        pytest.param("a" * 64 + "@example.edu", id="local-part-of-64"),  # RFC 5321 §4.5.3.1.1
+        pytest.param("ada@" + "b" * 63 + ".edu", id="label-of-63"),  # RFC 1035 §2.3.4
+        pytest.param("ada@" + "b" * 60 + "." + "c" * 60 + ".edu", id="domain-over-63"),
+    ],
+)
+def test_a_plain_address_at_the_rfc_length_limits_takes_the_fast_path(email):
+    """Plain ASCII addresses skip email-validator (the fast path is what the import's
+    speed rests on), up to the longest local part and domain label the RFCs allow."""
+    assert profile._is_plain_email(email)
+    assert clean_email(email) == email

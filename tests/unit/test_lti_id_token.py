@@ -162,3 +162,17 @@ def test_deep_linking_needs_a_return_url():
 def test_roles_may_be_empty_but_must_be_a_list():
     assert _lti_check(claims(**{CLAIM + "roles": []})) is None
     assert _lti_check(claims(**{CLAIM + "roles": "Learner"})) == "roles"
+
+
+def test_the_key_is_looked_up_in_the_key_set_registered_for_the_issuer():
+    """Security Framework §5.1.3: the signature is checked with the platform's public
+    key, from the JWKS URL its registration names, with the token's kid."""
+    asked: list[tuple[str, str]] = []
+
+    class Recording(Keys):
+        def key_for(self, url: str, kid: str) -> object:
+            asked.append((url, kid))
+            return super().key_for(url, kid)
+
+    verify_id_token(PLATFORM.keys.sign(claims()), Recording(), 60)  # type: ignore[arg-type]
+    assert asked == [("https://lms.example/jwks", PLATFORM.keys.kid)]

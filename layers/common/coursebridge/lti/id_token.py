@@ -3,7 +3,8 @@
 pylti1p3 leaves gaps (``alg`` pinning, leeway, ``azp`` with several audiences,
 target_link_uri on our domain, JWKS refetch on rotation); every check lives here,
 runs in the spec's order, and raises ``LaunchRejected(check, message)`` naming the
-failed check. PyJWT only verifies the RS256 signature.
+failed check. PyJWT only verifies the RS256 signature (and, its own rule, that a
+``jti`` is a string).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def verify_id_token(
                 "verify_nbf": False,
                 "verify_aud": False,
                 "verify_iss": False,
+                "verify_sub": False,  # ours, in _check_user: the rejection names "sub"
             },
         )
     except jwt.InvalidSignatureError:

@@ -54,5 +54,11 @@ class LaunchClaims(BaseModel):
     resource_link_id: str | None = None
     resource_link_title: str | None = None
     custom: dict[str, Any] = Field(default_factory=dict)
+    platform_family: str | None = None  # tool_platform.product_family_code (canvas, moodle…)
     ags: AgsEndpoint | None = None
     deep_linking: DeepLinkingSettings | None = None
+    # The course's roster (NRPS) and what the course and activity were copied from
+    # (lti/context_claims.py), most recent first.
+    memberships_url: str | None = None
+    context_history: list[str] = Field(default_factory=list)
+    link_history: list[str] = Field(default_factory=list)

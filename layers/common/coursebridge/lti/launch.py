@@ -24,6 +24,7 @@ from coursebridge.lti.claims import (
     DeepLinkingSettings,
     LaunchClaims,
 )
+from coursebridge.lti.context_claims import context_history, link_history, memberships_url
 from coursebridge.lti.cookies import ApiGatewayCookieService
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.id_token import check_lti_claims, verify_id_token
@@ -160,9 +161,20 @@ def _object(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _course_claims(claims: dict, context: dict, link: dict) -> dict[str, Any]:
+    """The roster service and the copy history (lti/context_claims.py)."""
+    custom = _object(claims.get(CLAIM + "custom"))
+    return {
+        "memberships_url": memberships_url(claims),
+        "context_history": context_history(claims, custom, _text(context.get("id"))),
+        "link_history": link_history(claims, custom, _text(link.get("id"))),
+    }
+
+
 def to_launch_claims(claims: dict, registration: PlatformRegistration) -> LaunchClaims:
     context = _object(claims.get(CLAIM + "context"))
     link = _object(claims.get(CLAIM + "resource_link"))
+    tool_platform = _object(claims.get(CLAIM + "tool_platform"))
     mentor = claims.get(CLAIM + "role_scope_mentor")
     ags_raw = claims.get(AGS_CLAIM)
     dl_raw = claims.get(DL_SETTINGS_CLAIM)
@@ -190,10 +202,12 @@ def to_launch_claims(claims: dict, registration: PlatformRegistration) -> Launch
             resource_link_id=_text(link.get("id")),
             resource_link_title=_text(link.get("title")),
             custom=_object(claims.get(CLAIM + "custom")),
+            platform_family=_text(tool_platform.get("product_family_code")),
             ags=AgsEndpoint.model_validate(ags_raw) if isinstance(ags_raw, dict) else None,
             deep_linking=DeepLinkingSettings.model_validate(dl_raw)
             if isinstance(dl_raw, dict)
             else None,
+            **_course_claims(claims, context, link),
         )
     except ValidationError as error:
         field = ".".join(str(p) for p in error.errors()[0]["loc"]) or "claims"

@@ -1,12 +1,12 @@
 """Classes, units and the LMS → tool mappings (app table).
 
 Items:
-  CLASS#<classId>                              / META  class: orgId, title
+  CLASS#<classId>                              / META  class: orgId, title, copiedFrom
   UNIT#<unitId>                                / META  unit: classId, orgId,
         title, maxScore, issuer, clientId, registrationId, deploymentId, resourceLinkId,
         contextId, lineitem, lineitems, agsScope; gsi1 = CLASS#<classId>#UNITS /
-        <createdAt>#<unitId> (listing)
-  COURSEMAP#<registrationId>#<deployment>#<contextId>  / MAP   targetId = classId
+        <createdAt>#<unitId> (listing); copiedFrom (the unit of an earlier term it was cloned from)
+  COURSEMAP#<registrationId>#<deployment>#<contextId>  / MAP   targetId = classId, rosterSig
   LINKMAP#<registrationId>#<deployment>#<linkId>       / MAP   targetId = unitId, classId
 Maps are keyed by the platform registration that signed the launch (see
 store/platforms.py): another registration of the same issuer has maps of its own.
@@ -37,15 +37,17 @@ from coursebridge.store.queries import Update, query_all
 from coursebridge.store.transactions import cancellation
 
 NEW = "attribute_not_exists(pk)"
+MAX_TRANSACTION = 100
 
 
 class ClassRecord(BaseModel):
     class_id: str = Field(default_factory=lambda: new_id("cls"))
     org_id: str
     title: str
+    copied_from: str | None = None  # the class of a copied course's earlier term
 
     def to_item(self) -> dict[str, Any]:
-        return {
+        item = {
             **keys.klass(self.class_id),
             "kind": "class",
             "classId": self.class_id,
@@ -53,10 +55,18 @@ class ClassRecord(BaseModel):
             "title": self.title,
             "createdAt": now_epoch(),
         }
+        if self.copied_from:
+            item["copiedFrom"] = self.copied_from
+        return item
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ClassRecord:
-        return cls(class_id=item["classId"], org_id=item["orgId"], title=item.get("title", ""))
+        return cls(
+            class_id=item["classId"],
+            org_id=item["orgId"],
+            title=item.get("title", ""),
+            copied_from=item.get("copiedFrom"),
+        )
 
 
 class UnitRecord(BaseModel):
@@ -76,6 +86,7 @@ class UnitRecord(BaseModel):
     ags_scope: list[str] = Field(default_factory=list)
     release_lineitem: str | None = None  # the line item Release Grades found or created
     created_at: int = Field(default_factory=now_epoch)
+    copied_from: str | None = None  # the unit of an earlier term this one was cloned from
 
     @property
     def graded(self) -> bool:
@@ -107,6 +118,8 @@ class UnitRecord(BaseModel):
             "releaseLineitem": self.release_lineitem,
         }
         item.update({k: v for k, v in optional.items() if v is not None})
+        if self.copied_from:
+            item["copiedFrom"] = self.copied_from
         return item
 
     @classmethod
@@ -128,6 +141,7 @@ class UnitRecord(BaseModel):
             ags_scope=list(item.get("agsScope") or []),
             release_lineitem=item.get("releaseLineitem"),
             created_at=int(item.get("createdAt", 0)),
+            copied_from=item.get("copiedFrom"),
         )
 
 
@@ -180,9 +194,33 @@ class ClassStore:
             if not is_conditional_failure(error):
                 raise
 
+    def mark_roster_recorded(self, map_key: dict[str, str], signature: str) -> None:
+        """Remember on the course map which roster service the class's roster source
+        already names, so the next launch with the same one writes nothing."""
+        try:
+            app_table().update_item(
+                Key=map_key,
+                UpdateExpression="SET rosterSig = :sig",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":sig": signature},
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def copies_of(self, class_id: str, unit_id: str) -> list[UnitRecord]:
+        """The units of ``class_id`` cloned from ``unit_id`` (a copied course's class)."""
+        return [u for u in self.units_of_class(class_id) if u.copied_from == unit_id]
+
     # ------------------------------------------------------------ creation (races)
-    def create_mapped(self, map_key: dict[str, str], record: ClassRecord | UnitRecord) -> str:
-        """Create ``record`` and map ``map_key`` to it, unless someone mapped it first.
+    def create_mapped(
+        self,
+        map_key: dict[str, str],
+        record: ClassRecord | UnitRecord,
+        extra: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """Create ``record`` (and the ``extra`` new items) and map ``map_key`` to it,
+        unless someone mapped it first.
 
         Returns the id the map points to (ours, or the concurrent winner's).
         """
@@ -193,7 +231,7 @@ class ClassStore:
         table = get_settings().app_table
         actions = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": NEW}}
-            for item in (map_item, record.to_item())
+            for item in (map_item, record.to_item(), *(extra or []))
         ]
         try:
             dynamodb_client().transact_write_items(TransactItems=actions)
@@ -204,6 +242,19 @@ class ClassStore:
                     return winner["targetId"]
             raise
         return target_id
+
+    def create_copied(
+        self, map_key: dict[str, str], record: ClassRecord, units: list[UnitRecord]
+    ) -> str:
+        """Like ``create_mapped`` for a class cloned from an earlier term's: the map, the
+        class and its units in one transaction (units past a transaction's 100 actions
+        follow it), unless someone mapped the course first."""
+        first, rest = units[: MAX_TRANSACTION - 2], units[MAX_TRANSACTION - 2 :]
+        target = self.create_mapped(map_key, record, extra=[u.to_item() for u in first])
+        if target == record.class_id:
+            for unit in rest:
+                self.create_unit(unit)
+        return target
 
     def create_unit(self, unit: UnitRecord) -> UnitRecord:
         """A unit not (yet) mapped to an LMS activity (deep linking's "new unit")."""

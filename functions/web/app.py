@@ -24,6 +24,7 @@ from coursebridge.web import (
     page_routes,
     release_routes,
     responses,
+    roster_routes,
     verify_routes,
 )
 from coursebridge.web.errors import (
@@ -47,6 +48,7 @@ app.include_router(deep_link_routes.router)
 app.include_router(verify_routes.router)
 app.include_router(invite_routes.router)
 app.include_router(release_routes.router)
+app.include_router(roster_routes.router)
 app.include_router(admin_routes.router)
 app.include_router(admin_import_routes.router)
 app.include_router(admin_settings_routes.router)

@@ -58,7 +58,7 @@ def test_every_function_has_an_error_alarm():
 
 def test_sqs_triggers_report_partial_batch_failures():
     sources = TEMPLATE.sqs_sources()
-    assert {s.queue for s in sources} == {"ImportQueue", "ReleaseQueue"}
+    assert {s.queue for s in sources} == {"ImportQueue", "ReleaseQueue", "RosterSyncQueue"}
     assert all(s.report_batch_item_failures for s in sources)
 
 

@@ -25,7 +25,12 @@ PICKER = """
 {% for p in people %}<label><input type="radio" name="person" value="{{ p.key }}"
  {% if loop.first %}checked{% endif %}> {{ p.label }}</label>{% endfor %}
 </fieldset>
-<fieldset><legend>Course {{ course.title }} — activity</legend>
+<fieldset><legend>Course</legend>
+{% for key, c in courses.items() %}<label><input type="radio" name="course" value="{{ key }}"
+ {% if loop.first %}checked{% endif %}> {{ c.title }}{% if not loop.first %} (a copy of
+ {{ courses["bio"].title }}, as the LMS makes it each term){% endif %}</label>{% endfor %}
+</fieldset>
+<fieldset><legend>Activity</legend>
 {% for key, title in activities.items() %}<label><input type="radio" name="activity"
  value="{{ key }}" {% if loop.first %}checked{% endif %}> {{ title }}</label>{% endfor %}
 </fieldset>
@@ -37,7 +42,8 @@ PICKER = """
 </fieldset>
 <button type="submit" id="launch">Launch</button>
 </form>
-<p><a href="/gradebook">Gradebook</a> · <a href="/config">Platform configuration (JSON)</a></p>
+<p><a href="/gradebook">Gradebook</a> · <a href="/roster">Rosters</a> ·
+ <a href="/config">Platform configuration (JSON)</a></p>
 """
 
 COURSE = """

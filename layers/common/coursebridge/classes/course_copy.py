@@ -107,8 +107,14 @@ def copied_unit(store: ClassStore, claims: LaunchClaims, class_id: str) -> str |
         clones = [u for u in units if u.copied_from == origin]
         if len(clones) == 1:
             return clones[0].unit_id
-    title = claims.resource_link_title
-    unopened = [u for u in units if not u.resource_link_id and title and u.title == title]
+    return _unopened_by_title(units, claims.resource_link_title)
+
+
+def _unopened_by_title(units: list[UnitRecord], title: str | None) -> str | None:
+    """The one clone with this title that no LMS activity opens yet."""
+    if not title:
+        return None
+    unopened = [u for u in units if not u.resource_link_id and u.title == title]
     return unopened[0].unit_id if len(unopened) == 1 else None
 
 

@@ -150,7 +150,7 @@ class _Entry:
         if found and found.get("classId") == class_id:
             return found["targetId"]
         stale = found["targetId"] if found else None
-        chosen = self._deep_linked_unit(class_id) or copied_unit(self.store, claims, class_id)
+        chosen = self._chosen_unit(class_id)
         if chosen is not None:
             return self._map_existing(key, chosen, class_id, stale)
         if not self.may_create:
@@ -170,6 +170,10 @@ class _Entry:
         if self.claims.ags is None or not self.claims.ags.lineitem:
             return None
         return self.line_item_max(self.claims)
+
+    def _chosen_unit(self, class_id: str) -> str | None:
+        """The unit a Deep Linking choice names, else the clone a copied activity opens."""
+        return self._deep_linked_unit(class_id) or copied_unit(self.store, self.claims, class_id)
 
     def _deep_linked_unit(self, class_id: str) -> str | None:
         unit_id = self.claims.custom.get(UNIT_ID_PARAM)

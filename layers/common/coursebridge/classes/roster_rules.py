@@ -118,24 +118,35 @@ def plan_roster(
     }
     plan = RosterPlan()
     listed_keys: set[tuple[str, str]] = set()
+    for registration_id, entry in _active(rosters):
+        listed_keys.add((registration_id, entry.user_id))
+        wanted = listed(registration_id, entry, org)
+        _plan_listed(plan, by_key.get((registration_id, entry.user_id)), wanted)
+    plan.leaving = [
+        member
+        for key, member in by_key.items()
+        if key[0] in rosters and key not in listed_keys and _may_leave(member, keep)
+    ]
+    return plan
+
+
+def _may_leave(member: Member, keep: Collection[str]) -> bool:
+    return member.active and member.account_id not in keep
+
+
+def _active(rosters: dict[str, list[NrpsMember]]) -> Iterable[tuple[str, NrpsMember]]:
     for registration_id, entries in rosters.items():
         for entry in entries:
-            if not entry.active:
-                continue
-            key = (registration_id, entry.user_id)
-            listed_keys.add(key)
-            wanted = listed(registration_id, entry, org)
-            member = by_key.get(key)
-            if member is None:
-                plan.new.append(wanted)
-                continue
-            values = changes_of(member, wanted)
-            if values:
-                plan.changed.append(Change(member, wanted, values))
-            else:
-                plan.unchanged += 1
-    for key, member in by_key.items():
-        gone = key[0] in rosters and key not in listed_keys
-        if gone and member.active and member.account_id not in keep:
-            plan.leaving.append(member)
-    return plan
+            if entry.active:
+                yield registration_id, entry
+
+
+def _plan_listed(plan: RosterPlan, member: Member | None, wanted: Listed) -> None:
+    if member is None:
+        plan.new.append(wanted)
+        return
+    values = changes_of(member, wanted)
+    if values:
+        plan.changed.append(Change(member, wanted, values))
+    else:
+        plan.unchanged += 1

@@ -55,18 +55,20 @@ def memberships_url(claims: dict[str, Any]) -> str | None:
 def parse_history(raw: object, own_id: str | None) -> list[str]:
     """A history value → the earlier ids, most recent first, each once, without the
     launch's own id; an unsubstituted variable or anything that is not text → []."""
-    if isinstance(raw, list):
-        parts = [p for p in raw if isinstance(p, str)]
-    elif isinstance(raw, str) and not raw.strip().startswith("$"):
-        parts = raw.split(",")
-    else:
-        return []
     found: list[str] = []
-    for part in parts:
+    for part in _parts(raw):
         value = part.strip()
         if value and len(value) <= MAX_ID and value != own_id and value not in found:
             found.append(value)
     return found[:MAX_HISTORY]
+
+
+def _parts(raw: object) -> list[str]:
+    if isinstance(raw, list):
+        return [p for p in raw if isinstance(p, str)]
+    if isinstance(raw, str) and not raw.strip().startswith("$"):
+        return raw.split(",")
+    return []
 
 
 def _first_history(sources: list[object], own_id: str | None) -> list[str]:

@@ -24,6 +24,7 @@ from coursebridge.classes.remap import (
 )
 from coursebridge.classes.roster import roster_for, student_view_of_grade
 from coursebridge.grades.grading import GradeInvalid, save_grade
+from coursebridge.launch.diagnostics import banners
 from coursebridge.sessions import (
     COOKIE_NAME,
     Session,
@@ -84,6 +85,9 @@ def _teacher_context(session: Session, token: str, access: Access) -> dict[str, 
         "self_url": with_token(base, token),
         "grade_action": f"{base}/grades/",
         "remap_action": f"{base}/remap",
+        "roster_sync_url": f"/api/classes/{cls.class_id}/roster/sync",
+        "not_opened": [r for r in rows if r.active and r.status == "not opened"],
+        "banners": banners(session.lms_notes, session.lms_family),
         "errors": {},
         "typed": {},
         "notice": None,
@@ -120,6 +124,7 @@ def unit_page(classId: str, unitId: str) -> Response:
         grade=grade,
         visit=visit,
         name=session.name,
+        banners=banners(session.lms_notes, session.lms_family),
     )
 
 

@@ -190,3 +190,38 @@ def test_a_class_without_a_roster_service_says_what_to_do(tool, roster):
     response = sync(tool, teacher)
     assert response.status_code == 502
     assert "Names and Roles" in response.json()["error"]
+
+
+def test_a_2000_member_roster_syncs_in_pages_and_its_second_sync_writes_nothing(
+    tool, roster, capsys
+):
+    teacher = land(tool)
+    roster.fill("demo-course-101", 2_000)
+    listed = len(roster.rosters["demo-course-101"])
+    pages_before = roster.requests
+    with DynamoCalls() as first_calls:
+        first = sync(tool, teacher)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["complete"] is True
+    assert body["added"] == listed - 1  # everyone but the teacher who launched
+    assert body["pages"] == -(-listed // 50) == roster.requests - pages_before  # 50 a page
+    assert len(MemberStore().members(teacher.class_id)) == listed
+
+    before = stored_but_tokens()
+    with DynamoCalls() as second_calls:
+        second = sync(tool, teacher)
+    assert second.json()["unchanged"] == listed
+    assert second_calls.writes == []
+    assert stored_but_tokens() == before
+    first_per_member = len(first_calls.operations) / listed
+    second_per_member = len(second_calls.operations) / listed
+    assert first_per_member < 1.2  # one account transaction each, the rest batched
+    assert second_per_member < 0.01  # the class's members, a query page per ~1 MB
+    with capsys.disabled():
+        print(
+            f"\nroster sync of {listed} members: first {first_per_member:.3f} DynamoDB "
+            f"requests/member ({len(first_calls.operations)}), unchanged second "
+            f"{second_per_member:.4f} ({len(second_calls.operations)}: "
+            f"{sorted(set(second_calls.operations))})"
+        )

@@ -146,19 +146,18 @@ class _Sync:
 
     # ------------------------------------------------------------ read
     def live_sources(self) -> list[RosterSource]:
-        """The class's sources whose course map still points at it (a re-mapped course's
-        old source is dropped)."""
+        """The class's sources whose course map still points at it: a course re-mapped to
+        another class follows that class now (its launch records a source there), and
+        its old source here is left unread."""
         sources = RosterSourceStore().of_class(self.class_id)
         maps = ClassStore().mapped_targets(
             [keys.course_map(s.registration_id, s.deployment_id, s.context_id) for s in sources]
         )
-        live = []
-        for source, found in zip(sources, maps, strict=True):
-            if found and found.get("targetId") == self.class_id:
-                live.append(source)
-            else:
-                RosterSourceStore().delete(source)
-        return live
+        return [
+            source
+            for source, found in zip(sources, maps, strict=True)
+            if found and found.get("targetId") == self.class_id
+        ]
 
     def read(self, sources: list[RosterSource]) -> _Read:
         read = _Read()

@@ -50,6 +50,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
 def handler(event: dict, context: LambdaContext) -> dict:
     if event.get("source") == "aws.events" or "Records" not in event:  # the schedule
         queued = dispatch(shard_at(event.get("time")))
+        metrics.add_metric(name="RosterSyncsQueued", unit=MetricUnit.Count, value=queued)
         return {"queued": queued}
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

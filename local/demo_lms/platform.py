@@ -8,6 +8,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -176,6 +177,8 @@ class DemoPlatform:
     client_id: str = "coursebridge-demo"
     deployment_id: str = "demo-deployment-1"
     keys: PlatformKeys = field(default_factory=PlatformKeys)
+    # The Platform Notification Service claim of a launch (set when the demo LMS serves it).
+    notice_claim: Callable[[str], dict[str, Any]] | None = None
 
     @property
     def issuer(self) -> str:
@@ -300,6 +303,8 @@ class DemoPlatform:
                 "service_versions": ["2.0"],
             },
         }
+        if self.notice_claim is not None:
+            claims[CLAIM + "platformnotificationservice"] = self.notice_claim(self.deployment_id)
         if person.sub:
             claims["sub"] = person.sub
         for name in ("name", "given_name", "family_name", "email"):

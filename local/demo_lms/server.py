@@ -27,6 +27,7 @@ log = logging.getLogger("coursebridge.demo_lms")
 
 AGS_PREFIXES = ("/token", "/ags/", "/gradebook")
 NRPS_PREFIXES = ("/nrps/", "/roster")
+PNS_PREFIX = "/pns/"
 DL_RESPONSE = "LtiDeepLinkingResponse"
 
 
@@ -40,6 +41,7 @@ class DemoLms:
         self.server: ThreadingHTTPServer | None = None
         self._ags: Any = None
         self._nrps: Any = None
+        self._pns: Any = None
         self.deep_link_responses: list[dict] = []
 
     def config(self) -> dict[str, str]:
@@ -80,6 +82,18 @@ class DemoLms:
             self._nrps = NrpsService(ags, self.base_url)
         return self._nrps
 
+    def pns(self) -> Any | None:
+        """``local.demo_lms.pns.PnsService`` (its tokens come from the AGS service)."""
+        if self._pns is None:
+            ags = self.ags()
+            if ags is None:
+                return None
+            from local.demo_lms.pns import PnsService
+
+            self._pns = PnsService(ags, self.platform)
+            self.platform.notice_claim = self._pns.claim
+        return self._pns
+
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> DemoLms:
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
@@ -101,6 +115,11 @@ class DemoLms:
             if service is None:
                 return _json(404, {"error": "AGS is not available in this demo LMS yet"})
             return service.handle(method, path, headers, body)
+        if split.path.startswith(PNS_PREFIX):
+            notices = self.pns()
+            if notices is None:
+                return _json(404, {"error": "notices need the AGS token endpoint"})
+            return notices.handle(method, path, headers, body)
         if split.path.startswith(NRPS_PREFIXES):
             roster = self.nrps()
             if roster is None:

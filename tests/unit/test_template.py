@@ -173,7 +173,12 @@ def test_every_route_is_throttled_and_the_unauthenticated_lti_routes_tighter():
             props = event["Properties"]
             if event["Type"] == "HttpApi" and props["Path"].startswith("/lti/"):
                 lti_routes[f"{props['Method']} {props['Path']}"] = props.get("RouteSettings")
-    assert set(lti_routes) == {"GET /lti/login", "POST /lti/login", "POST /lti/launch"}
+    assert set(lti_routes) == {
+        "GET /lti/login",
+        "POST /lti/login",
+        "POST /lti/launch",
+        "POST /lti/notices",
+    }
     for settings in lti_routes.values():
         assert settings == {
             "ThrottlingRateLimit": {"Ref": "LtiRateLimit"},

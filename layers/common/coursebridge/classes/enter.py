@@ -139,8 +139,14 @@ class _Entry:
         earlier = earlier_class(self.store, claims, self.org.org_id)
         if earlier is not None:
             cls, units = cloned(earlier, title)
-            return self.store.create_copied(key, cls, units)
-        return self.store.create_mapped(key, ClassRecord(org_id=self.org.org_id, title=title))
+            class_id = self.store.create_copied(key, cls, units)
+        else:
+            class_id = self.store.create_mapped(
+                key, ClassRecord(org_id=self.org.org_id, title=title)
+            )
+        if claims.notice_service_url:
+            _ask_for_copy_notices(claims)
+        return class_id
 
     def unit(self, class_id: str) -> str | None:
         claims = self.claims
@@ -279,6 +285,12 @@ def _link_signature(unit_id: str, values: dict) -> str:
     """A digest of the LMS link/AGS details last written to a unit."""
     canonical = json.dumps([unit_id, values], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _ask_for_copy_notices(claims: LaunchClaims) -> None:
+    from coursebridge.classes.copy_notices import register_copy_notices  # AGS client: lazy
+
+    register_copy_notices(claims)
 
 
 def _line_item_from_lms(claims: LaunchClaims) -> Decimal | None:

@@ -62,3 +62,4 @@ class LaunchClaims(BaseModel):
     memberships_url: str | None = None
     context_history: list[str] = Field(default_factory=list)
     link_history: list[str] = Field(default_factory=list)
+    notice_service_url: str | None = None  # where the LMS takes copy notice handlers

@@ -1,5 +1,6 @@
 """What a launch says about its course beyond the Core claims: where its roster is (Names
-and Role Provisioning Services 2.0) and which course or activity it was copied from.
+and Role Provisioning Services 2.0), which course or activity it was copied from, and
+where the LMS takes notice handlers (Platform Notification Service 1.0).
 
 Read from the raw id_token claims by ``to_launch_claims``; no network, no AWS: the launch
 handler imports this at its cold start.
@@ -21,6 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+PNS_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/platformnotificationservice"
+CONTEXT_COPY = "LtiContextCopyNotice"
 BRIGHTSPACE_CLAIM = "http://www.brightspace.com"
 
 # The custom parameter names a tool configuration gives the two history variables (the
@@ -50,6 +53,18 @@ def memberships_url(claims: dict[str, Any]) -> str | None:
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         return None
     return url if len(url) <= MAX_URL else None
+
+
+def notice_service_url(claims: dict[str, Any]) -> str | None:
+    """The Platform Notification Service URL, when the launch offers copy notices."""
+    service = claims.get(PNS_CLAIM)
+    if not isinstance(service, dict):
+        return None
+    types = service.get("notice_types_supported")
+    url = service.get("platform_notification_service_url")
+    if not isinstance(types, list) or CONTEXT_COPY not in types or not isinstance(url, str):
+        return None
+    return url if url.startswith(("https://", "http://")) and len(url) <= MAX_URL else None
 
 
 def parse_history(raw: object, own_id: str | None) -> list[str]:

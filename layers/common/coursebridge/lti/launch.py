@@ -24,7 +24,12 @@ from coursebridge.lti.claims import (
     DeepLinkingSettings,
     LaunchClaims,
 )
-from coursebridge.lti.context_claims import context_history, link_history, memberships_url
+from coursebridge.lti.context_claims import (
+    context_history,
+    link_history,
+    memberships_url,
+    notice_service_url,
+)
 from coursebridge.lti.cookies import ApiGatewayCookieService
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.id_token import check_lti_claims, verify_id_token
@@ -168,6 +173,7 @@ def _course_claims(claims: dict, context: dict, link: dict) -> dict[str, Any]:
         "memberships_url": memberships_url(claims),
         "context_history": context_history(claims, custom, _text(context.get("id"))),
         "link_history": link_history(claims, custom, _text(link.get("id"))),
+        "notice_service_url": notice_service_url(claims),
     }
 
 

@@ -15,6 +15,7 @@ def main(argv: list[str]) -> int:
     )
     for name in names:
         print(f"=== bench.{name}", flush=True)
+        sys.argv = [f"bench.{name}"]  # each benchmark parses its own (default) arguments
         importlib.import_module(f"bench.{name}").main()
     return 0
 

@@ -12,15 +12,17 @@ from coursebridge.imports import run as import_run
 from coursebridge.imports.apply import MAX_ACTIONS, WORKERS, wire_action
 from coursebridge.settings import get_settings
 from coursebridge.store import claims
-from coursebridge.store.accounts import Account
+from coursebridge.store.accounts import Account, give_username
+
+ITEMS_PER_USER = 4  # account, email claim, issuedID claim, username claim
 
 
 def raw_transactions(path: Path) -> list[list[list[dict]]]:
     """The importer's writes for a file of new users, built ahead: per batch of
     ``BATCH_ROWS`` rows, transactions of whole users (account, email claim, issuedID
-    claim) up to ``MAX_ACTIONS`` actions, in wire format."""
+    claim, username claim) up to ``MAX_ACTIONS`` actions, in wire format."""
     table = get_settings().users_table
-    users_per_transaction = MAX_ACTIONS // 3
+    users_per_transaction = MAX_ACTIONS // ITEMS_PER_USER
     with path.open(newline="") as source:
         reader = csv.reader(source)
         next(reader)
@@ -29,12 +31,15 @@ def raw_transactions(path: Path) -> list[list[list[dict]]]:
             account = Account(email=email, first_name=first, last_name=last,
                               is_teacher=teacher == "1", schools={school}, orgs={"bench"},
                               issued_ids={school: issued}, source="csv")  # fmt: skip
+            give_username(account)
             item = account.to_item()
             item.update(importJob="raw", importRow=number, importOutcome="created",
                         createdAt=0, updatedAt=0)  # fmt: skip
             account_put = {"Put": {"TableName": table, "Item": item,
                                    "ConditionExpression": claims.FREE}}  # fmt: skip
-            user_claims = claims.claim_actions(table, account.account_id, email, {school: issued})
+            user_claims = claims.claim_actions(
+                table, account.account_id, email, {school: issued}, account.username
+            )
             users.append([wire_action(action) for action in (account_put, *user_claims)])
     batches = []
     for start in range(0, len(users), import_run.BATCH_ROWS):

@@ -227,7 +227,7 @@ def _sender_only(base_url: str, lineitem: str, students: int) -> tuple[float, in
 
     PlatformGate._gates.clear()
     TokenProvider.forget_process_cache()
-    app_table().delete_item(Key={"pk": _token_pk(), "sk": "TOKEN"})
+    app_table().delete_item(Key=keys.ags_token(_token_pk()))
     unit = UnitInfo(
         UNIT_ID, CLASS_ID, "bench", "Bench", ISSUER, CLIENT_ID, REGISTRATION_ID, "rl", Decimal(100)
     )
@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
         _release(stack, WARMUP_UNIT_ID, args.warmup)
         warmup_tokens = lms.data()["tokenRequests"]
         TokenProvider.forget_process_cache()  # the measured release gets its own token:
-        app_table().delete_item(Key={"pk": _token_pk(), "sk": "TOKEN"})  # cold token cache
+        app_table().delete_item(Key=keys.ags_token(_token_pk()))  # cold token cache
         _seed_unit(lms.base_url, UNIT_ID, args.students)
         elapsed, _ = _release(stack, UNIT_ID, args.students)
         data = lms.data()

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench._raw_writer import raw_transactions, write_all
+from bench._raw_writer import ITEMS_PER_USER, raw_transactions, write_all
 from coursebridge import aws
 from coursebridge.imports.errors import RowFailure
 from coursebridge.imports.jobs import FINISHED, JobStore
@@ -221,7 +221,7 @@ def raw_writer(path: Path, counter: RequestCounter) -> Run:
     """The same items with the same transactions, batch sizes and concurrency as the
     importer, and nothing else: no S3, parsing, validation, planning or checkpoints."""
     batches = raw_transactions(path)
-    rows = sum(len(t) for batch in batches for t in batch) // 3
+    rows = sum(len(t) for batch in batches for t in batch) // ITEMS_PER_USER
     start_requests = counter.count
     started = time.perf_counter()
     write_all(batches)

@@ -42,7 +42,14 @@ class Provisioner:
         self.provision_keys()
         self.provision_secrets()
         self.provision_buckets()
+        self.provision_apis()
         self.verify_sender()
+
+    def provision_apis(self) -> None:
+        """The HTTP API is the local stack's own server: its id resolves to ``local`` (the
+        stack sets PUBLIC_BASE_URL, which uses it, to the server's address)."""
+        for logical_id in self.template.of_type("AWS::Serverless::HttpApi"):
+            self.template.physical[logical_id] = {"Ref": "local"}
 
     # ---------------------------------------------------------------- DynamoDB
     def table_definitions(self) -> dict[str, dict]:

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from coursebridge import aws
+from coursebridge.accounts.sign_in_pages import CHANGE_PASSWORD_PATH, SIGN_IN_PATH
 from coursebridge.classes.deep_linking import DeepLinkRefused
 from coursebridge.classes.remap import MapChanged, RemapRefused
 from coursebridge.grades.grading import GradeInvalid, NotAStudent
@@ -22,9 +23,11 @@ from coursebridge.web import (
     invite_routes,
     me_routes,
     page_routes,
+    password_routes,
     release_routes,
     responses,
     roster_routes,
+    sign_in_routes,
     verify_routes,
 )
 from coursebridge.web.errors import (
@@ -37,6 +40,7 @@ from coursebridge.web.errors import (
 )
 from coursebridge.web.framing import secured_for_request
 from coursebridge.web.http import as_response
+from coursebridge.web.signed_in import PasswordChangeRequired, SignInRequired
 
 logger = Logger()
 tracer = Tracer(patch_modules=aws.TRACED_MODULES)
@@ -52,6 +56,8 @@ app.include_router(roster_routes.router)
 app.include_router(admin_routes.router)
 app.include_router(admin_import_routes.router)
 app.include_router(admin_settings_routes.router)
+app.include_router(sign_in_routes.router)
+app.include_router(password_routes.router)
 
 
 def lms_framing(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
@@ -81,6 +87,18 @@ def _problem(problem: HttpProblem) -> Response:
 @app.exception_handler([HttpProblem, BadRequest, NotSignedIn, Forbidden, NotFound, Conflict])
 def http_problem(error: HttpProblem) -> Response:
     return _problem(error)
+
+
+@app.exception_handler([SignInRequired, PasswordChangeRequired])
+def sign_in_first(error: HttpProblem) -> Response:
+    """A signed-in page opened without its session goes to the sign-in page (a first-login
+    session to the new-password page); API calls and form posts get the error itself."""
+    event = app.current_event.raw_event
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", ""))
+    if method.upper() != "GET" or not _wants_page(event):
+        return _problem(error)
+    target = CHANGE_PASSWORD_PATH if isinstance(error, PasswordChangeRequired) else SIGN_IN_PATH
+    return secured_for_request(as_response(responses.redirect(target, status=303)), event)
 
 
 @app.exception_handler(GradeInvalid)

@@ -15,20 +15,22 @@ is lives in ``ags_scores``.
 from __future__ import annotations
 
 import json
-import random
 import secrets
 import threading
 import time
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
+from local.demo_lms.ags_faults import Faults, Reply, error_reply, json_reply, refusal
 from local.demo_lms.ags_scores import score_problem
-from local.demo_lms.gradebook_page import faults_from_form, gradebook_html
+from local.demo_lms.gradebook_page import gradebook
+
+__all__ = ["AgsService", "Faults"]
 
 SCOPE_PREFIX = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 SCOPE_LINEITEM = SCOPE_PREFIX + "lineitem"
@@ -41,44 +43,12 @@ SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 
-Reply = tuple[int, dict[str, str], bytes]
-
-
-@dataclass
-class Faults:
-    """What the platform does wrong on purpose (applies to ``/ags/*`` calls).
-
-    ``count_*``: the next N calls fail that way; ``rate_*``: each call fails with that
-    probability; ``fail_user_ids``: a permanent 400 (with this message) for a userId."""
-
-    latency_ms: int = 0
-    rate_429: float = 0.0
-    count_429: int = 0
-    retry_after_seconds: int = 1
-    rate_503: float = 0.0
-    count_503: int = 0
-    fail_user_ids: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Faults:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
-
 
 @dataclass
 class IssuedToken:
     client_id: str
     scopes: set[str]
     expires_at: float
-
-
-def _json(status: int, payload: Any, content_type: str = "application/json") -> Reply:
-    return status, {"Content-Type": content_type}, json.dumps(payload).encode()
-
-
-def _error(status: int, error: str, description: str, **headers: str) -> Reply:
-    code, base, body = _json(status, {"error": error, "error_description": description})
-    return code, {**base, **headers}, body
 
 
 def _media_type(headers: dict[str, str], name: str) -> str:
@@ -94,8 +64,10 @@ class AgsService:
         base_url: str | None = None,
         token_lifetime: int = 3600,
         faults: Faults | None = None,
+        lms: str = "generic",
     ) -> None:
         self.tool_jwks_url = tool_jwks_url
+        self.lms = lms  # whose URLs and wording it plays: canvas, moodle, blackboard, d2l
         self.client_ids = client_ids  # None: any client the JWKS can verify
         self.base_url = base_url
         self.token_lifetime = token_lifetime
@@ -122,36 +94,20 @@ class AgsService:
         if segments == ["token"] and method == "POST":
             return self._delay(self.token(body, f"{base}/token"))
         if segments[:1] == ["gradebook"]:
-            return self.gradebook(method, segments[1:], body)
+            return gradebook(self, method, segments[1:], body)
         if segments[:1] == ["ags"] and len(segments) >= 3 and segments[2] == "lineitems":
-            fault = self._fault(body)
+            fault = self.faults.call_fault(self._lock)
             if fault:
                 return self._delay(fault)
             return self._delay(
                 self._ags(method, segments[1], segments[3:], query, headers, body, base)
             )
-        return _error(404, "not_found", f"no route {method} {parts.path}")
+        return error_reply(404, "not_found", f"no route {method} {parts.path}")
 
     def _delay(self, reply: Reply) -> Reply:
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000)
         return reply
-
-    def _fault(self, body: bytes) -> Reply | None:
-        f = self.faults
-        with self._lock:
-            if f.count_429 > 0 or (f.rate_429 and random.random() < f.rate_429):
-                f.count_429 = max(0, f.count_429 - 1)
-                return _error(
-                    429,
-                    "rate_limited",
-                    "too many requests",
-                    **{"Retry-After": str(f.retry_after_seconds)},
-                )
-            if f.count_503 > 0 or (f.rate_503 and random.random() < f.rate_503):
-                f.count_503 = max(0, f.count_503 - 1)
-                return _error(503, "unavailable", "the gradebook is temporarily unavailable")
-        return None
 
     # ------------------------------------------------------------ OAuth 2.0
     def token(self, body: bytes, audience: str) -> Reply:
@@ -159,23 +115,29 @@ class AgsService:
             self.token_requests += 1
         form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
         if form.get("grant_type") != "client_credentials":
-            return _error(400, "unsupported_grant_type", "grant_type must be client_credentials")
+            return error_reply(
+                400, "unsupported_grant_type", "grant_type must be client_credentials"
+            )
         if form.get("client_assertion_type") != ASSERTION_TYPE:
-            return _error(400, "invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}")
+            return error_reply(
+                400, "invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}"
+            )
         try:
             claims = self._verify_assertion(form.get("client_assertion", ""), audience)
         except (jwt.PyJWTError, ValueError, KeyError) as error:
-            return _error(401, "invalid_client", f"client assertion rejected: {error}")
+            return error_reply(401, "invalid_client", f"client assertion rejected: {error}")
         requested = set(form.get("scope", "").split())
         granted = requested & self.grantable
+        if self.faults.grant_scopes is not None:
+            granted &= set(self.faults.grant_scopes)
         if not granted:
-            return _error(400, "invalid_scope", "no supported AGS scope requested")
+            return error_reply(400, "invalid_scope", "no supported AGS scope requested")
         value = secrets.token_urlsafe(32)
         with self._lock:
             self.tokens[value] = IssuedToken(
                 claims["iss"], granted, time.time() + self.token_lifetime
             )
-        return _json(
+        return json_reply(
             200,
             {
                 "access_token": value,
@@ -195,9 +157,14 @@ class AgsService:
             key,
             algorithms=["RS256"],
             audience=audience,
-            options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
-            leeway=30,
+            options={
+                "require": ["iss", "sub", "aud", "exp", "iat", "jti"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
+        self._check_times(claims)
         if claims["iss"] != claims["sub"]:
             raise ValueError("iss and sub must both be the client_id")
         if self.client_ids is not None and claims["iss"] not in self.client_ids:
@@ -208,7 +175,17 @@ class AgsService:
             self._used_jti.add(claims["jti"])
         return claims
 
+    def _check_times(self, claims: dict[str, Any], leeway: int = 30) -> None:
+        """exp/iat on the platform's own clock (``clock_offset_seconds`` puts it off)."""
+        now = time.time() + self.faults.clock_offset_seconds
+        if float(claims["exp"]) < now - leeway:
+            raise ValueError("the assertion has expired (exp)")
+        if float(claims["iat"]) > now + leeway:
+            raise ValueError("the assertion is not yet valid (iat is in the future)")
+
     def _tool_key(self, kid: str) -> Any:
+        if self.faults.forget_tool_key:
+            raise ValueError(f"kid {kid} is not a key registered for this tool")
         if kid not in self._jwks:  # unknown kid: fetch the tool's JWKS again (rotation)
             with urllib.request.urlopen(self.tool_jwks_url, timeout=10) as response:  # noqa: S310
                 keys = json.load(response)["keys"]
@@ -221,19 +198,36 @@ class AgsService:
         auth = headers.get("authorization", "")
         token = self.tokens.get(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
         if token is None or token.expires_at <= time.time():
-            return _error(
+            return error_reply(
                 401,
                 "invalid_token",
                 "missing, unknown or expired bearer token",
                 **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         if not token.scopes & scopes:
-            return _error(403, "insufficient_scope", f"needs one of {sorted(scopes)}")
+            return error_reply(403, "insufficient_scope", f"needs one of {sorted(scopes)}")
         return token
 
     # ------------------------------------------------------------ AGS
     def lineitems_url(self, base_url: str, context_id: str) -> str:
-        return f"{base_url}/ags/{context_id}/lineitems"
+        """Moodle's AGS URLs carry the tool type in a query string."""
+        return f"{base_url}/ags/{context_id}/lineitems{self._query}"
+
+    @property
+    def _query(self) -> str:
+        return "?type_id=1" if self.lms == "moodle" else ""
+
+    def _item_url(self, base: str, context_id: str, item_id: str) -> str:
+        path = f"{base}/ags/{context_id}/lineitems/{item_id}"
+        return f"{path}/lineitem?type_id=1" if self.lms == "moodle" else path
+
+    def delete_line_item(self, url: str) -> None:
+        """What a teacher deleting the gradebook column does."""
+        with self._lock:
+            for items in self.line_items.values():
+                for item_id, item in list(items.items()):
+                    if item["id"] == url:
+                        del items[item_id]
 
     def ensure_line_item(
         self, base_url: str, context_id: str, resource_link_id: str, label: str, maximum: float
@@ -253,7 +247,7 @@ class AgsService:
         with self._lock:
             self._next_id += 1
             item_id = str(self._next_id)
-            item = {"id": f"{self.lineitems_url(base, context_id)}/{item_id}", **data}
+            item = {"id": self._item_url(base, context_id, item_id), **data}
             self.line_items.setdefault(context_id, {})[item_id] = item
             return item
 
@@ -267,14 +261,49 @@ class AgsService:
         body: bytes,
         base: str,
     ) -> Reply:
+        if self.lms == "moodle" and query.get("type_id") != "1":
+            return error_reply(400, "invalid_request", "No tool type given (type_id)")
+        if not rest:
+            return self._container(method, context_id, query, headers, body, base)
+        item_id, tail = rest[0], rest[1:]
+        if self.lms == "moodle":
+            if tail[:1] != ["lineitem"]:
+                return error_reply(404, "not_found", "not a Moodle line item URL")
+            tail = tail[1:]
+        if tail == ["scores"] and method == "POST":
+            return self._score(context_id, item_id, headers, body)
+        if tail or method not in ("GET", "DELETE"):
+            return error_reply(405, "method_not_allowed", f"{method} is not supported here")
+        scopes = (
+            {SCOPE_LINEITEM} if method == "DELETE" else {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY}
+        )
+        token = self._bearer(headers, scopes)
+        if not isinstance(token, IssuedToken):
+            return token
+        with self._lock:
+            items = self.line_items.get(context_id, {})
+            item = items.pop(item_id, None) if method == "DELETE" else items.get(item_id)
+        if item is None:
+            return error_reply(404, "not_found", "no such line item")
+        return (204, {}, b"") if method == "DELETE" else json_reply(200, item, LINEITEM_TYPE)
+
+    def _container(
+        self,
+        method: str,
+        context_id: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        base: str,
+    ) -> Reply:
         items = self.line_items.get(context_id, {})
-        if not rest and method == "GET":
+        if method == "GET":
             token = self._bearer(headers, {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY})
             if not isinstance(token, IssuedToken):
                 return token
             found = [
                 i
-                for i in items.values()
+                for i in list(items.values())
                 if all(
                     str(i.get(key, "")) == query[param]
                     for param, key in (
@@ -285,40 +314,28 @@ class AgsService:
                     if param in query
                 )
             ]
-            return _json(200, found, CONTAINER_TYPE)
-        if not rest and method == "POST":
-            token = self._bearer(headers, {SCOPE_LINEITEM})
-            if not isinstance(token, IssuedToken):
-                return token
-            if _media_type(headers, "content-type") != LINEITEM_TYPE:
-                return _error(
-                    415, "unsupported_media_type", f"Content-Type must be {LINEITEM_TYPE}"
-                )
-            data = self._json_body(body)
-            if data is None or not str(data.get("label", "")).strip():
-                return _error(400, "invalid_request", "a line item needs a label")
-            maximum = data.get("scoreMaximum")
-            if not isinstance(maximum, int | float) or isinstance(maximum, bool) or maximum <= 0:
-                return _error(400, "invalid_request", "scoreMaximum must be a number > 0")
-            fields = ("label", "scoreMaximum", "resourceLinkId", "resourceId", "tag")
-            return _json(
-                201,
-                self._create(base, context_id, {k: data[k] for k in fields if k in data}),
-                LINEITEM_TYPE,
+            return json_reply(200, found, CONTAINER_TYPE)
+        if method != "POST":
+            return error_reply(405, "method_not_allowed", f"{method} is not supported here")
+        token = self._bearer(headers, {SCOPE_LINEITEM})
+        if not isinstance(token, IssuedToken):
+            return token
+        if _media_type(headers, "content-type") != LINEITEM_TYPE:
+            return error_reply(
+                415, "unsupported_media_type", f"Content-Type must be {LINEITEM_TYPE}"
             )
-        if len(rest) == 1 and method == "GET":
-            token = self._bearer(headers, {SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY})
-            if not isinstance(token, IssuedToken):
-                return token
-            item = items.get(rest[0])
-            return (
-                _json(200, item, LINEITEM_TYPE)
-                if item
-                else _error(404, "not_found", "no such line item")
-            )
-        if len(rest) == 2 and rest[1] == "scores" and method == "POST":
-            return self._score(context_id, rest[0], headers, body)
-        return _error(405, "method_not_allowed", f"{method} is not supported here")
+        data = self._json_body(body)
+        if data is None or not str(data.get("label", "")).strip():
+            return error_reply(400, "invalid_request", "a line item needs a label")
+        maximum = data.get("scoreMaximum")
+        if not isinstance(maximum, int | float) or isinstance(maximum, bool) or maximum <= 0:
+            return error_reply(400, "invalid_request", "scoreMaximum must be a number > 0")
+        fields = ("label", "scoreMaximum", "resourceLinkId", "resourceId", "tag")
+        return json_reply(
+            201,
+            self._create(base, context_id, {k: data[k] for k in fields if k in data}),
+            LINEITEM_TYPE,
+        )
 
     @staticmethod
     def _json_body(body: bytes) -> dict[str, Any] | None:
@@ -333,25 +350,25 @@ class AgsService:
         if not isinstance(token, IssuedToken):
             return token
         if item_id not in self.line_items.get(context_id, {}):
-            return _error(404, "not_found", "no such line item")
+            return error_reply(404, "not_found", "no such line item")
         if _media_type(headers, "content-type") != SCORE_TYPE:
-            return _error(415, "unsupported_media_type", f"Content-Type must be {SCORE_TYPE}")
+            return error_reply(415, "unsupported_media_type", f"Content-Type must be {SCORE_TYPE}")
         data = self._json_body(body)
         problem = "the body must be a JSON object" if data is None else score_problem(data)
         if problem:
             self.rejected.append({"reason": problem, "body": body.decode(errors="replace")})
-            return _error(400, "invalid_score", problem)
+            return error_reply(400, "invalid_score", problem)
         assert data is not None
-        if data["userId"] in self.faults.fail_user_ids:
-            reason = self.faults.fail_user_ids[data["userId"]] or "user is not enrolled"
-            self.rejected.append({"reason": reason, "userId": data["userId"]})
-            return _error(400, "invalid_user", reason)
+        refused = self.faults.score_refusal(self.lms, data["userId"], data["timestamp"])
+        if refused:
+            self.rejected.append({"reason": refused[2].decode(), "userId": data["userId"]})
+            return refused
         key = (context_id, item_id, data["userId"])
         stamp = datetime.fromisoformat(data["timestamp"])
         with self._lock:
             last = self.results.get(key)
             if last and datetime.fromisoformat(last["timestamp"]) > stamp:
-                return _error(409, "stale_score", "a newer score for this user is on record")
+                return refusal(self.lms, "stale", data["userId"], data["timestamp"])
             record = {
                 **data,
                 "contextId": context_id,
@@ -362,33 +379,3 @@ class AgsService:
             self.scores.append(record)
             self.results[key] = record
         return 204, {}, b""
-
-    # ------------------------------------------------------------ gradebook
-    def gradebook(self, method: str, rest: list[str], body: bytes) -> Reply:
-        if rest == ["faults"] and method == "POST":
-            data = self._json_body(body)
-            if data is None:
-                data = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
-                data = faults_from_form(data)
-            try:
-                faults = Faults.from_json(data)
-            except TypeError as error:
-                return _error(400, "invalid_request", str(error))
-            with self._lock:
-                self.faults = faults
-            return _json(200, asdict(faults))
-        if rest == ["faults"]:
-            return _json(200, asdict(self.faults))
-        if rest == ["data.json"]:
-            return _json(
-                200,
-                {
-                    "tokenRequests": self.token_requests,
-                    "lineItems": self.line_items,
-                    "scores": self.scores,
-                    "rejected": self.rejected,
-                },
-            )
-        if not rest and method == "GET":
-            return 200, {"Content-Type": "text/html; charset=utf-8"}, gradebook_html(self).encode()
-        return _error(404, "not_found", "no such gradebook page")

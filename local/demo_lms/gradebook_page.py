@@ -1,12 +1,49 @@
-"""The demo LMS's gradebook page and its fault-injection form."""
+"""The demo LMS's gradebook: its page, its data, and the fault-injection settings
+(``/gradebook``, ``/gradebook/data.json``, ``/gradebook/faults``)."""
 
 from __future__ import annotations
 
 import html
+import json
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from local.demo_lms.ags_faults import Faults, Reply, error_reply, json_reply
 
 if TYPE_CHECKING:
     from local.demo_lms.ags import AgsService
+
+
+def gradebook(service: AgsService, method: str, rest: list[str], body: bytes) -> Reply:
+    if rest == ["faults"] and method == "POST":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
+            data = faults_from_form(form)
+        try:
+            faults = Faults.from_json(data if isinstance(data, dict) else {})
+        except TypeError as error:
+            return error_reply(400, "invalid_request", str(error))
+        with service._lock:
+            service.faults = faults
+        return json_reply(200, asdict(faults))
+    if rest == ["faults"]:
+        return json_reply(200, asdict(service.faults))
+    if rest == ["data.json"]:
+        return json_reply(
+            200,
+            {
+                "tokenRequests": service.token_requests,
+                "lineItems": service.line_items,
+                "scores": service.scores,
+                "rejected": service.rejected,
+            },
+        )
+    if not rest and method == "GET":
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, gradebook_html(service).encode()
+    return error_reply(404, "not_found", "no such gradebook page")
 
 
 def gradebook_html(service: AgsService) -> str:
@@ -48,6 +85,10 @@ def faults_from_form(data: dict[str, str]) -> dict[str, Any]:
     for key, value in data.items():
         if key == "fail_user_ids":
             out[key] = {u.strip(): "user is not enrolled" for u in value.split(",") if u.strip()}
+        elif key == "refuse_all":
+            out[key] = value.strip()
+        elif key == "forget_tool_key":
+            out[key] = value not in ("", "0", "false")
         elif key.startswith("rate_"):
             out[key] = float(value or 0)
         else:

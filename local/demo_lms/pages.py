@@ -44,6 +44,12 @@ PICKER = """
 </form>
 <p><a href="/gradebook">Gradebook</a> · <a href="/roster">Rosters</a> ·
  <a href="/config">Platform configuration (JSON)</a></p>
+<h2>Outside the LMS</h2>
+<p>People can also sign in to coursebridge directly, with an email or username and a password:
+<a id="sign-in" href="{{ tool_url }}/app/sign-in" target="_blank"
+ rel="noopener">coursebridge sign-in page</a>.
+An account made by a launch here has no password yet: set one there with "Forgot password?"
+(the email appears on the <code>make dev</code> console).</p>
 """
 
 COURSE = """

@@ -139,6 +139,7 @@ class DemoLms:
                     people=PEOPLE.values(),
                     activities=ACTIVITIES,
                     courses=COURSES,
+                    tool_url=self.platform.tool_url,
                 ),
             )
         if split.path == "/course" and method == "GET":

@@ -11,6 +11,7 @@ would set. ``CB_SCREENSHOTS=docs/img`` writes the README's screenshots there.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -213,3 +214,31 @@ def test_the_portal_pages_fit_a_phone(portal, path):
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(base + path)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_school_admin_signs_in_reaches_the_portal_and_signs_out_from_it(stack):
+    """No minted cookie: the sign-in page, the account page's link to the portal, the
+    portal's own sign-out."""
+    from coursebridge.accounts.passwords import hash_password
+
+    admin = portal_org(stack, "acme", [SCHOOL], "ada@acme.edu")
+    AccountStore().set_password(admin.account_id, hash_password("quartz-lantern-harbor-42"), 0)
+    base = stack.ports.tool_url
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        try:
+            page = chromium.new_page()
+            page.goto(f"{base}/app/sign-in")
+            page.get_by_label("Email or username").fill("ada@acme.edu")
+            page.get_by_label("Password").fill("quartz-lantern-harbor-42")
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("link", name="Admin Portal").click()
+            expect(page.locator("header.portal")).to_contain_text("Admin Portal")
+            page.locator("nav.portal").get_by_role("link", name="Create Users").click()
+            expect(page).to_have_url(f"{base}/app/admin/create-users")
+            page.locator("nav.portal").get_by_role("button", name="Sign out").click()
+            expect(page).to_have_url(re.compile(r"/app/sign-in"))
+            page.goto(f"{base}/app/admin")  # the cookie is gone: the portal is closed
+            expect(page).to_have_url(re.compile(r"/app/sign-in"))
+        finally:
+            chromium.close()

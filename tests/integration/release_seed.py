@@ -51,11 +51,15 @@ class Lms:
 
 
 @contextmanager
-def running_lms(stack, faults: Faults | None = None) -> Iterator[Lms]:
+def running_lms(stack, faults: Faults | None = None, flavour: str = "generic") -> Iterator[Lms]:
+    """The demo LMS's AGS service; ``flavour``: whose URLs and refusals it plays."""
     TokenProvider.forget_process_cache()
     PlatformGate._gates.clear()
     service = AgsService(
-        f"{stack.ports.tool_url}/.well-known/jwks.json", client_ids={CLIENT_ID}, faults=faults
+        f"{stack.ports.tool_url}/.well-known/jwks.json",
+        client_ids={CLIENT_ID},
+        faults=faults,
+        lms=flavour,
     )
     server = serve(service)
     try:
@@ -80,9 +84,17 @@ def seed_platform(lms: Lms) -> None:
     )
 
 
-def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, scopes=None) -> None:
+def seed_unit(
+    lms: Lms,
+    *,
+    coupled: bool = True,
+    max_score: int | None = 10,
+    scopes=None,
+    family: str | None = None,
+) -> None:
     """The class and unit items as the launch writes them (the classes code's records);
-    ``coupled``: the launch carried a line item, else only the line items container."""
+    ``coupled``: the launch carried a line item, else only the line items container;
+    ``family``: the launch's tool_platform product family."""
     if coupled:
         lms.lineitem = lms.service.ensure_line_item(
             lms.base_url, CONTEXT, RESOURCE_LINK, "Essay 1", float(max_score or 100)
@@ -103,11 +115,13 @@ def seed_unit(lms: Lms, *, coupled: bool = True, max_score: int | None = 10, sco
         lineitem=lms.lineitem if coupled else None,
         lineitems=lms.lineitems,
         ags_scope=scopes if scopes is not None else ALL_SCOPES,
+        lms_family=family,
     )
     app_table().put_item(Item=unit.to_item())
 
 
 def seed_member(account_id: str, role: str, name: str, *, read_only: bool = False) -> None:
+    """A member confirmed by a launch just now."""
     app_table().put_item(
         Item={
             **keys.member(CLASS_ID, account_id),

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from coursebridge import aws
+from coursebridge.sessions import SIGN_IN_COOKIE_NAME, SignedIn, encode_signed_in
 from coursebridge.store.accounts import Account, AccountStore
 from tests.integration.import_support import account_by_email
 from tests.integration.portal_support import (
@@ -48,8 +50,12 @@ def existing_john() -> Account:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_portal_page_wants_a_signed_in_school_admin(stack, admin, path):
-    anonymous = requests.get(stack.ports.tool_url + path, timeout=10)
-    assert anonymous.status_code == 401 and "sign in again" in anonymous.text
+    anonymous = requests.get(stack.ports.tool_url + path, timeout=10, allow_redirects=False)
+    assert (anonymous.status_code, anonymous.headers["location"]) == (303, "/app/sign-in")
+    asked_for_json = requests.get(
+        stack.ports.tool_url + path, timeout=10, headers={"accept": "application/json"}
+    )
+    assert asked_for_json.status_code == 401 and "sign in again" in asked_for_json.json()["error"]
     teacher = AccountStore().create(Account(email="t@acme.edu", orgs={"acme"}, is_teacher=True))
     refused = signed_in(stack.ports.tool_url, teacher.account_id, "acme").get(path)
     assert refused.status_code == 403 and "administers no school" in refused.text
@@ -226,3 +232,12 @@ def test_a_template_with_the_header_row_downloads(admin):
     answer = admin.get("/app/admin/create-users/template.csv")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert answer.text == "firstName,lastName,email,isTeacher,issuedID,schoolID\r\n"
+
+
+def test_a_first_login_session_is_sent_to_choose_its_password_before_the_portal(stack, admin):
+    http = requests.Session()
+    token = encode_signed_in(SignedIn(account_id=admin.account_id, must_change_password=True))
+    http.cookies.set(SIGN_IN_COOKIE_NAME, token, domain=urlsplit(stack.ports.tool_url).hostname,
+                     path="/app")  # fmt: skip
+    opened = http.get(stack.ports.tool_url + "/app/admin", timeout=10, allow_redirects=False)
+    assert (opened.status_code, opened.headers["location"]) == (303, "/app/change-password")

@@ -115,7 +115,9 @@ def test_roster_lists_students_with_profile_and_status(course):
         "maxScore": None,
         "comment": "",
         "released": False,
-    }
+        "lms": {"status": "not_sent", "reason": None, "at": None, "releaseId": None,
+                "message": None},
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,12 @@ def test_picker_lists_units_and_returns_a_signed_response_with_line_item(stack):
         "title": "Lab 1",
         "url": "https://tool.example/lti/launch",
         "custom": {"unit_id": teacher.unit_id},
-        "lineItem": {"scoreMaximum": 20, "label": "Lab 1", "resourceId": teacher.unit_id},
+        "lineItem": {
+            "scoreMaximum": 20,
+            "label": "Lab 1",
+            "resourceId": teacher.unit_id,
+            "tag": "coursebridge",
+        },
     }
     # one-shot: answering again is refused, and the LMS's new link opens the chosen unit
     assert _choose(http, dl, [("unit", teacher.unit_id)]).status_code == 404

@@ -169,3 +169,15 @@ def test_student_launch_enrolls_and_records_the_visit_in_one_request(stack):
     member = MemberStore().get(student.class_id, student.account_id)
     assert member.role == "STUDENT"
     assert MemberStore().visits(student.unit_id)[student.account_id].launches == 1
+
+
+def test_the_units_lms_is_the_launchs_tool_platform_and_follows_it(stack):
+    from coursebridge.grades.release_plan import UnitInfo
+
+    org = make_org()
+    teacher = launch(claims("t-1", INSTRUCTOR, ags=ags()), org)
+    unit = ClassStore().get_unit(teacher.unit_id)
+    assert unit.lms_family is None and UnitInfo.of(unit).lms == "generic"
+    launch(claims("s-1", LEARNER, ags=ags(), platform_family="canvas"), org)
+    unit = ClassStore().get_unit(teacher.unit_id)
+    assert unit.lms_family == "canvas" and UnitInfo.of(unit).lms == "canvas"

@@ -51,7 +51,7 @@ def user_lines(count: int, start: int = 0, last: str = "Last") -> list[str]:
 
 
 def users_items() -> Counter:
-    """Items of the users table by kind: accounts, email claims, issuedID claims."""
+    """Items of the users table by kind: accounts, email, issuedID and username claims."""
     kinds: Counter = Counter()
     for item in users_table().scan()["Items"]:
         kinds[item["platform"].split("#")[0]] += 1
@@ -73,7 +73,7 @@ def test_an_import_under_throttling_and_conflicts_writes_every_row_exactly_once(
     assert job.counts == {"created": 30, "updated": 10, "unchanged": 0, "failed": 0}
     report, errors_csv = read_report(stack, job)
     assert report["errors"] == [] and len(errors_csv) == 1  # the header only
-    assert users_items() == {"ACCOUNT": 1 + 40, "EMAIL": 1 + 40, "ISSUED": 40}
+    assert users_items() == {"ACCOUNT": 1 + 40, "EMAIL": 1 + 40, "ISSUED": 40, "USERNAME": 1 + 40}
     assert account_by_email("user3@example.com").last_name == "Renamed3"
     assert account_by_email("user39@example.com").issued_ids == {"S1": "ID39"}
 
@@ -107,4 +107,4 @@ def test_a_batch_throttled_past_the_retry_bound_is_replayed_not_failed(stack, mo
     job = job_for(stack, uploaded)
     assert job.status == "completed"
     assert job.counts == {"created": 25, "updated": 0, "unchanged": 0, "failed": 0}
-    assert users_items() == {"ACCOUNT": 1 + 25, "EMAIL": 1 + 25, "ISSUED": 25}
+    assert users_items() == {"ACCOUNT": 1 + 25, "EMAIL": 1 + 25, "ISSUED": 25, "USERNAME": 1 + 25}

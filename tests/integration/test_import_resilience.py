@@ -29,7 +29,8 @@ pytestmark = pytest.mark.integration
 
 BATCH = 10  # the tests set run.BATCH_ROWS to this: rows per batch and checkpoint
 FIRST_ROW = 2  # row 1 is the header: a spreadsheet row number
-ITEMS_PER_NEW_USER = 3  # a new user is written as its account, its email claim, its issuedID claim
+# a new user is written as its account, its email claim, its issuedID claim, its username claim
+ITEMS_PER_NEW_USER = 4
 
 
 def batch_rows(batch: int, size: int = BATCH) -> list[int]:
@@ -109,11 +110,11 @@ def test_a_crash_between_a_batchs_writes_and_its_welcome_emails_still_welcomes_e
     real_send = WelcomeMailer.send
     crashed = {"done": False}
 
-    def dies_at_user_10(self, email, first_name):
+    def dies_at_user_10(self, email, first_name, username=None):
         if email == "user10@example.com" and not crashed["done"]:
             crashed["done"] = True
             raise RuntimeError("simulated crash")
-        return real_send(self, email, first_name)
+        return real_send(self, email, first_name, username)
 
     monkeypatch.setattr(WelcomeMailer, "send", dies_at_user_10)
     event = s3_event(stack, uploaded)
@@ -306,7 +307,7 @@ def test_a_dry_run_never_writes_first(stack, monkeypatch):
 
 
 def test_a_conflict_costs_one_more_transaction_not_one_per_row(stack, monkeypatch):
-    """Two rows of one 33-row transaction lose their claims to a racer: the
+    """Two rows of one 25-row transaction lose their claims to a racer: the
     cancellation names them, they fail, and the other 31 rows go again together."""
     admin = make_admin()
     mail_count(stack)
@@ -331,13 +332,13 @@ def test_a_conflict_costs_one_more_transaction_not_one_per_row(stack, monkeypatc
     bulk = aws.bulk_client("dynamodb")
     bulk.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", count)
     try:
-        job = run_until_done(stack, upload(stack, admin, rows(*user_lines(33))))
+        job = run_until_done(stack, upload(stack, admin, rows(*user_lines(25))))
     finally:
         bulk.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", count)
-    assert job.counts == {"created": 31, "updated": 0, "unchanged": 0, "failed": 2}
-    # One transaction for the 33 users; the two whose claims the racer took fail, and the
-    # other 31 go again together.
-    assert sent == [ITEMS_PER_NEW_USER * 33, ITEMS_PER_NEW_USER * (33 - 2)]
+    assert job.counts == {"created": 23, "updated": 0, "unchanged": 0, "failed": 2}
+    # One transaction for the 25 users; the two whose claims the racer took fail, and the
+    # other 23 go again together.
+    assert sent == [ITEMS_PER_NEW_USER * 25, ITEMS_PER_NEW_USER * (25 - 2)]
     report, _ = read_report(stack, job)
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(5, "email"), (22, "email")]
 
@@ -376,9 +377,8 @@ def test_a_first_upload_of_new_users_looks_up_a_sample_only_and_writes_the_rest_
     assert job.counts == {"created": 300, "updated": 0, "unchanged": 0, "failed": 0}
     # the sample: 50 rows' email and issuedID claims, 100 keys, one request
     assert calls.seen.count("BatchGetItem") == 1
-    assert (
-        calls.seen.count("TransactWriteItems") == 10
-    )  # 300 users, 33 a transaction (3 items each)
+    per_transaction = 100 // ITEMS_PER_NEW_USER
+    assert calls.seen.count("TransactWriteItems") == -(-300 // per_transaction)
 
 
 def test_a_second_upload_of_the_same_users_is_planned_from_its_look_up(stack):

@@ -245,7 +245,9 @@ def test_a_permanent_400_is_reported_in_the_release_and_the_email(stack, lms):
 
     (mail,) = _mails(stack, release_id)
     assert "1 failed" in mail.subject
-    assert "Student 0002: HTTP 400" in mail.text and "user is not enrolled" in mail.text
+    assert "Student 0002: not enrolled in the LMS course (HTTP 400" in mail.text
+    assert "user is not enrolled" in mail.text
+    assert error["code"] == "not_enrolled"
 
     lms.service.faults = Faults()  # the teacher fixed the enrolment and releases again
     again = _release(stack)

@@ -214,6 +214,8 @@ TEACHER_ROUTES = {
     "export": ("GET", API + "/grades.csv", None),
     "release": ("POST", API + "/release", None),
     "release-progress": ("GET", "/api/releases/{r}", None),
+    "resend": ("POST", API + "/resend", {"json": {"accountIds": ["acc_x"]}}),
+    "release-history": ("GET", API + "/releases", None),
     "unit-page": ("GET", APP, None),
     "re-map-activity": ("POST", APP + "/remap", {"data": {"target_unit": "{other_unit}"}}),
     "re-map-course": ("POST", APP + "/remap", {"data": {"target_class": "{other_class}"}}),

@@ -237,6 +237,8 @@ def _victim_routes(world: World) -> list[tuple[str, str, dict]]:
         ("GET", f"{base}/my-grade", {}),
         ("PUT", f"{base}/grades/{student}", {"json": {"score": 0, "maxScore": 10}}),
         ("POST", f"{base}/release", {}),
+        ("POST", f"{base}/resend", {"json": {"accountIds": [student]}}),
+        ("GET", f"{base}/releases", {}),
         ("GET", f"/api/releases/{world.release_id}", {}),
         ("GET", f"/app/classes/{c}/units/{u}", {}),
         ("GET", f"/app/classes/{c}/deep-link", {}),

@@ -54,6 +54,10 @@ NOT_AT_IMPORT = {
         "coursebridge.imports",  # the Admin Portal's routes only
         "coursebridge.orgs",
         "coursebridge.web.admin_views",
+        "argon2",  # only the sign-in and password routes
+        "zxcvbn",
+        "coursebridge.accounts.credentials",
+        "coursebridge.accounts.password_reset",
     ),
 }
 

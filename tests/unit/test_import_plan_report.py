@@ -168,9 +168,9 @@ def test_options_come_from_metadata_and_never_print_the_password():
     assert ImportOptions.from_metadata({}) == ImportOptions()
 
 
-def test_password_hash_is_salted_scrypt_and_verifies():
+def test_password_hash_is_salted_argon2id_and_verifies():
     first, second = hash_password("Sesame"), hash_password("Sesame")
-    assert first != second and first.startswith("scrypt$") and "Sesame" not in first
+    assert first != second and first.startswith("$argon2id$") and "Sesame" not in first
     assert verify_password("Sesame", first) and not verify_password("sesame", first)
 
 

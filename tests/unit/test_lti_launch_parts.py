@@ -260,3 +260,21 @@ def test_a_malformed_claim_is_rejected_by_its_name(overrides, field):
         field,
         f"the {field} claim is malformed",
     )
+
+
+@pytest.mark.parametrize(
+    ("tool_platform", "family"),
+    [
+        ({"product_family_code": "canvas", "guid": "x"}, "canvas"),
+        ({"product_family_code": ""}, None),
+        ({"product_family_code": 7}, None),
+        ({"guid": "x"}, None),
+        ("canvas", None),
+        (None, None),
+    ],
+)
+def test_the_lms_product_family_is_the_tool_platform_claims(tool_platform, family):
+    claims = launch.to_launch_claims(
+        _token(**{CLAIM + "tool_platform": tool_platform}), REGISTRATION
+    )
+    assert claims.platform_family == family

@@ -139,7 +139,9 @@ def test_counts_come_from_the_grades_so_redelivery_cannot_double_them():
     grades = [
         released(g("sent"), sent_version=1, sent_release="r1"),
         released(g("before"), sent_version=1, sent_release="r0"),
-        released(g("refused"), last_error={"reason": "HTTP 400: not enrolled"}),
+        released(
+            g("refused"), last_error={"reason": "HTTP 400: not enrolled", "code": "not_enrolled"}
+        ),
         g("hidden"),  # never released: not part of any release
     ]
     counts = count_release(grades, "r1", {"refused": "Rita Refused"})
@@ -149,6 +151,7 @@ def test_counts_come_from_the_grades_so_redelivery_cannot_double_them():
         "accountId": "refused",
         "name": "Rita Refused",
         "reason": "HTTP 400: not enrolled",
+        "code": "not_enrolled",
     }
 
 
@@ -157,12 +160,30 @@ def test_the_summary_email_has_counts_and_each_failure_in_text_and_html():
     from coursebridge.grades.release_plan import ReleaseCounts, ReleaseFailure
 
     counts = ReleaseCounts(
-        sent=2, failed=1, unchanged=4, errors=[ReleaseFailure("a1", "<Ann>", "HTTP 400: nope")]
+        sent=2,
+        failed=1,
+        unchanged=4,
+        errors=[ReleaseFailure("a1", "<Ann>", "HTTP 400: nope", "not_enrolled")],
     )
     subject, text, html = release_summary("Essay <1>", counts, "rel_1")
     assert subject == "Grades released: Essay <1> (2 sent, 1 failed)"
     for line in ("Sent to the LMS gradebook: 2", "Failed: 1", "Unchanged (already in the LMS): 4"):
         assert line in text
-    assert "- <Ann>: HTTP 400: nope" in text
-    assert "&lt;Ann&gt;: HTTP 400: nope" in html and "<Ann>" not in html  # escaped
+    assert "- <Ann>: not enrolled in the LMS course (HTTP 400: nope)" in text
+    assert "&lt;Ann&gt;: not enrolled in the LMS course (HTTP 400: nope)" in html
+    assert "<Ann>" not in html  # escaped
     assert "Essay &lt;1&gt;" in html
+    assert "column" not in text  # no line item was replaced
+
+
+def test_the_summary_of_a_resend_says_so_and_reports_a_replaced_line_item():
+    from coursebridge.grades.release_email import release_summary
+    from coursebridge.grades.release_plan import ReleaseCounts
+
+    subject, text, html = release_summary(
+        "Essay", ReleaseCounts(2, 0, 0), "rel_2", resend=True, replaced=True
+    )
+    assert subject == "Grades resent: Essay (2 sent, all delivered)"
+    assert text.startswith('Grade resend for "Essay" is complete.')
+    assert "gradebook column of this activity had been deleted" in text
+    assert "gradebook column of this activity had been deleted" in html

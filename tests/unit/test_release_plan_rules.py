@@ -147,7 +147,7 @@ def test_failures_are_listed_by_name_then_account_with_a_default_reason():
 
 def test_a_release_failure_is_stored_under_its_item_names():
     assert ReleaseFailure("a1", "Ann", "HTTP 400").to_item() == {
-        "accountId": "a1", "name": "Ann", "reason": "HTTP 400"
+        "accountId": "a1", "name": "Ann", "reason": "HTTP 400", "code": "other"
     }  # fmt: skip
 
 

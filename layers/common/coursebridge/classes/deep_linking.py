@@ -1,10 +1,12 @@
 """Deep Linking 2.0 responses: the teacher's chosen units → a signed LtiDeepLinkingResponse.
 
 The JWT is signed by the tool's KMS key (``iss`` = our client_id, ``aud`` = the
-platform issuer, the request's ``deployment_id`` and ``data`` echoed, a fresh nonce)
-and posted by the browser to ``deep_link_return_url`` (LTI Deep Linking 2.0 §4.2).
-Each unit becomes an ``ltiResourceLink`` whose custom parameter ``unit_id`` maps the
-new LMS activity to the unit on its first launch, with a ``lineItem`` when graded.
+platform issuer, the request's ``deployment_id`` and ``data`` echoed — ``data`` exactly
+as the platform sent it, whatever JSON it is — a fresh nonce) and posted by the browser
+to ``deep_link_return_url`` (LTI Deep Linking 2.0 §4.2). Each unit becomes an
+``ltiResourceLink`` whose custom parameter ``unit_id`` maps the new LMS activity to the
+unit on its first launch, with a ``lineItem`` (scoreMaximum, label, resourceId = the
+unit, tag) when graded, so that Blackboard and D2L create a gradable column for it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Protocol
 
+from coursebridge.lti.ags_messages import LINE_ITEM_TAG
 from coursebridge.lti.claims import UNIT_ID_PARAM
 from coursebridge.lti.platform_origins import return_url_problem
 from coursebridge.lti.tool_config import find_registration
@@ -55,6 +58,7 @@ def content_item(unit: UnitRecord, launch_url: str) -> dict[str, Any]:
             "scoreMaximum": _number(unit.max_score),
             "label": unit.title,
             "resourceId": unit.unit_id,
+            "tag": LINE_ITEM_TAG,
         }
     return item
 
@@ -76,7 +80,7 @@ def response_claims(pending: PendingDeepLink, units: list[UnitRecord]) -> dict[s
         f"{LTI}deployment_id": pending.deployment_id,
         f"{DL}content_items": [content_item(u, pending.target_link_uri) for u in units],
     }
-    if pending.settings.data is not None:
+    if pending.settings.has_data:
         claims[f"{DL}data"] = pending.settings.data
     if units:
         claims[f"{DL}msg"] = "Added " + ", ".join(u.title for u in units)

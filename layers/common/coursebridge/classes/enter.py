@@ -269,6 +269,7 @@ def _link_values(claims: LaunchClaims) -> dict:
         "deploymentId": claims.deployment_id,
         "resourceLinkId": claims.resource_link_id,
         "contextId": claims.context_id,
+        "lmsFamily": claims.platform_family,
     }
     if claims.ags is not None:
         values.update(

@@ -1,4 +1,5 @@
-"""The roster of a unit: the class's students with their status and grade.
+"""The roster of a unit: the class's students with their status, grade and the grade's
+LMS state (read from the grade item the roster already reads: no query of its own).
 
 Who sees which rows is the viewer's membership of the class (``roster_for``): a
 mentor whose launch into this class named mentees (``role_scope_mentor``) sees only
@@ -11,9 +12,10 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from coursebridge.accounts.roles import roster_scope
+from coursebridge.grades.lms_state import NOT_SENT, LmsState, lms_state
 from coursebridge.store.gradebook import GradebookStore, GradeRecord
 from coursebridge.store.members import Member, MemberStore
 
@@ -21,6 +23,8 @@ Status = Literal["not opened", "opened", "graded", "released", "changed since re
 
 
 class RosterRow(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     account_id: str
     name: str
     email: str | None
@@ -32,6 +36,7 @@ class RosterRow(BaseModel):
     comment: str = ""
     released: bool = False
     confirmed_at: int | None = None  # the student's last launch into the class
+    lms: LmsState = Field(default=NOT_SENT)  # where the released grade stands in the LMS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +51,7 @@ class RosterRow(BaseModel):
             "comment": self.comment,
             "released": self.released,
             "confirmedAt": self.confirmed_at,
+            "lms": self.lms.to_json(),
         }
 
 
@@ -109,6 +115,7 @@ def _row(member: Member, grade: GradeRecord | None, opened: bool) -> RosterRow:
         comment=grade.comment if grade else "",
         released=bool(grade and grade.released),
         confirmed_at=member.confirmed_at,
+        lms=lms_state(grade),
     )
 
 

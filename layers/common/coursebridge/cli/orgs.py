@@ -1,4 +1,5 @@
-"""``coursebridge org create|show|update`` and ``coursebridge platform add|list|remove``:
+"""``coursebridge org create|show|update`` and ``coursebridge platform add|list|remove``
+(and ``platform check``, cli/check.py):
 an organization's settings and LMS registrations. ``org update`` and ``platform
 add|remove`` apply the same rules as the Admin Portal (coursebridge/orgs/), audited
 with the operator as the actor."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from coursebridge.cli.check import add_check_command
 from coursebridge.cli.errors import CliError
 from coursebridge.orgs.registrations import (
     RegistrationRefused,
@@ -188,3 +190,4 @@ def add_platform_commands(groups: Any) -> None:
     remove.add_argument("--issuer", required=True)
     remove.add_argument("--client-id", required=True)
     remove.set_defaults(func=platform_remove)
+    add_check_command(platform)

@@ -20,8 +20,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from coursebridge import aws
+from coursebridge.grades.line_items import replace_gone_line_item, resolve_line_item
 from coursebridge.grades.release_email import send_release_summary
 from coursebridge.grades.release_plan import (
+    Failure,
     GradeState,
     ReleaseNotFound,
     UnitInfo,
@@ -33,15 +35,16 @@ from coursebridge.grades.release_sender import (
     ClientFactory,
     SendOutcome,
     default_client_factory,
-    resolve_line_item,
     send_scores,
 )
 from coursebridge.grades.release_store import ReleaseStore
 from coursebridge.lti.ags import AgsClient, AgsError, PermanentAgsError
+from coursebridge.lti.ags_errors import Lms, Reason
 from coursebridge.sessions import Session
 from coursebridge.settings import get_settings
 from coursebridge.store.accounts import AccountStore
 from coursebridge.store.dynamo import new_id
+from coursebridge.store.members import MemberStore
 from coursebridge.store.orgs import OrgStore
 
 logger = Logger(child=True)
@@ -80,7 +83,7 @@ def start_release(
     if unit is None or unit.class_id != class_id:
         raise UnitNotFound(f"unit {unit_id} is not in class {class_id}")
     release_id = new_id("rel")
-    epoch = store.open_release(release_id, unit, session.account_id, session.email)
+    epoch = store.open_release(release_id, unit, session.account_id, session.email, session.name)
     enqueue(release_id, 0)
     logger.info("release started", extra={"releaseId": release_id, "releaseEpoch": epoch})
     return release_id
@@ -95,6 +98,7 @@ def release_progress(release_id: str, store: ReleaseStore | None = None) -> dict
         "releaseId": release_id,
         "classId": release["classId"],
         "unitId": release["unitId"],
+        "mode": release.get("mode", "release"),
         "status": release["status"],
         "sent": int(release.get("sent", 0)),
         "failed": int(release.get("failed", 0)),
@@ -102,7 +106,23 @@ def release_progress(release_id: str, store: ReleaseStore | None = None) -> dict
         "errors": release.get("errors", []),
         "createdAt": int(release["createdAt"]),
         "completedAt": int(release["completedAt"]) if release.get("completedAt") else None,
+        "lineItemReplaced": _replaced(release.get("lineItemReplaced")),
     }
+
+
+def _replaced(value: dict | None) -> dict | None:
+    """The line item deleted in the LMS during this release, and the one made for it."""
+    if not value:
+        return None
+    return {"gone": value.get("gone"), "now": value.get("now"), "at": int(value.get("at") or 0)}
+
+
+def grades_of(release: dict, grades: list[GradeState]) -> list[GradeState]:
+    """The grades a release is about: all of the unit's, or a resend's named students."""
+    if release.get("mode") != "resend":
+        return grades
+    named = set(release.get("accountIds") or ())
+    return [g for g in grades if g.account_id in named]
 
 
 @dataclass
@@ -132,7 +152,7 @@ def deliver_release(
         return
     store.set_running(release_id)
     unit = store.unit(release["unitId"])
-    outcome = _send_planned(release_id, release["unitId"], unit, deadline, delivery)
+    outcome = _send_planned(release, unit, deadline, delivery)
     if outcome.not_started and continuation < MAX_CONTINUATIONS:
         delivery.enqueue(release_id, continuation + 1)  # out of time: a new invocation goes on
         logger.info("release continues", extra={"releaseId": release_id, **outcome.summary()})
@@ -146,24 +166,31 @@ def deliver_release(
 
 
 def _send_planned(
-    release_id: str,
-    unit_id: str,
-    unit: UnitInfo | None,
-    deadline: float | None,
-    delivery: Delivery,
+    release: dict, unit: UnitInfo | None, deadline: float | None, delivery: Delivery
 ) -> SendOutcome:
     """Send the grades the release still owes the LMS; fail them all if the unit is gone."""
-    store = delivery.store
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # the LMS client and its token are prepared while the grades are read
+    store, release_id = delivery.store, release["releaseId"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # the LMS client and its token, and Canvas's submission times, are prepared
+        # while the grades are read
         client = pool.submit(_ready_client, unit, deadline, delivery) if unit else None
-        grades = store.grades(unit_id)
+        activity = pool.submit(_last_activity, unit) if unit else None
+        grades = grades_of(release, store.grades(release["unitId"]))
         plan = plan_sends(grades, release_id)
-        if plan.to_send and unit is not None and client is not None:
-            return _send(unit, grades, plan.to_send, release_id, client, deadline, delivery)
+        if plan.to_send and unit is not None and client is not None and activity is not None:
+            sending = _Sending(unit, grades, release_id, deadline, delivery)
+            return sending.send(plan.to_send, client, activity.result())
+    gone = Failure(Reason.OTHER, "the unit no longer exists")
     for grade in plan.to_send:  # the unit was deleted: nothing can be sent
-        store.mark_failed(unit_id, grade, release_id, "the unit no longer exists", True)
+        store.mark_failed(release["unitId"], grade, release_id, gone)
     return SendOutcome()
+
+
+def _last_activity(unit: UnitInfo) -> dict[str, int]:
+    """Each student's last launch into the unit, for Canvas's ``submitted_at``."""
+    if unit.lms != Lms.CANVAS:
+        return {}
+    return {a: v.last_launch_at for a, v in MemberStore().visits(unit.unit_id).items()}
 
 
 def _ready_client(unit: UnitInfo, deadline: float | None, delivery: Delivery) -> AgsClient:
@@ -174,36 +201,56 @@ def _ready_client(unit: UnitInfo, deadline: float | None, delivery: Delivery) ->
     return client
 
 
-def _send(
-    unit: UnitInfo,
-    grades: list[GradeState],
-    to_send: list[GradeState],
-    release_id: str,
-    ready_client: Future[AgsClient],
-    deadline: float | None,
-    delivery: Delivery,
-) -> SendOutcome:
-    store = delivery.store
-    try:
-        client = ready_client.result()
-        lineitem = resolve_line_item(unit, client, store, grades)
-    except AgsError as error:  # nothing can be sent: the same reason for every grade
-        permanent = isinstance(error, PermanentAgsError)
-        for grade in to_send:
-            store.mark_failed(unit.unit_id, grade, release_id, error.reason, permanent)
-        logger.warning("release cannot reach the LMS", extra={"reason": error.reason})
-        return SendOutcome(
-            permanent=len(to_send) if permanent else 0,
-            transient=0 if permanent else len(to_send),
+@dataclass
+class _Sending:
+    """One release invocation's sends to the unit's line item."""
+
+    unit: UnitInfo
+    grades: list[GradeState]
+    release_id: str
+    deadline: float | None
+    delivery: Delivery
+
+    def send(
+        self, to_send: list[GradeState], ready: Future[AgsClient], activity: dict[str, int]
+    ) -> SendOutcome:
+        store, unit = self.delivery.store, self.unit
+        try:
+            client = ready.result()
+            lineitem = resolve_line_item(unit, client, store, self.grades)
+        except AgsError as error:  # nothing can be sent: the same reason for every grade
+            failure = Failure.of(error, unit.lms)
+            for grade in to_send:
+                store.mark_failed(unit.unit_id, grade, self.release_id, failure)
+            logger.warning("release cannot reach the LMS", extra={"reason": error.reason})
+            return SendOutcome(
+                permanent=len(to_send) if failure.permanent else 0,
+                transient=0 if failure.permanent else len(to_send),
+            )
+
+        def replace(gone: str) -> str:
+            _, created = replace_gone_line_item(unit, gone, client, store, self.grades)
+            store.note_line_item_replaced(self.release_id, gone, created)
+            return created
+
+        return send_scores(
+            unit,
+            to_send,
+            lineitem,
+            client,
+            store,
+            self.release_id,
+            self.deadline,
+            last_activity=activity,
+            replace_line_item=replace,
         )
-    return send_scores(unit, to_send, lineitem, client, store, release_id, deadline)
 
 
 def _complete(
     release: dict, unit: UnitInfo | None, store: ReleaseStore, delivery: Delivery
 ) -> None:
     release_id = release["releaseId"]
-    grades = store.grades(release["unitId"])
+    grades = grades_of(release, store.grades(release["unitId"]))
     failing = [g.account_id for g in grades if g.needs_send]
     names = store.member_names(release["classId"], failing) if failing else {}
     counts = count_release(grades, release_id, names)
@@ -239,6 +286,8 @@ def mail_release_summary(release: dict, unit: UnitInfo | None, counts: Any) -> N
         title=unit.title if unit else release["unitId"],
         counts=counts,
         release_id=release["releaseId"],
+        resend=release.get("mode") == "resend",
+        replaced=bool(release.get("lineItemReplaced")),
     )
 
 

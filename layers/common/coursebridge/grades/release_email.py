@@ -6,20 +6,23 @@ from functools import cache
 from typing import Any
 
 from coursebridge.grades.release_plan import ReleaseCounts
+from coursebridge.lti.ags_errors import LABELS
 from coursebridge.notify.mailer import Email, Mailer
 
 _TEXT_BODY = """\
-Grade release for "{{ title }}" is complete.
+{{ what }} for "{{ title }}" is complete.
 
 Sent to the LMS gradebook: {{ counts.sent }}
 Failed: {{ counts.failed }}
 Unchanged (already in the LMS): {{ counts.unchanged }}
 {% if counts.errors %}
 Not delivered:
-{% for e in counts.errors %}- {{ e.name or e.account_id }}: {{ e.reason }}
+{% for e in counts.errors %}- {{ e.name or e.account_id }}: {{ labels[e.code] }} ({{ e.reason }})
 {% endfor %}
-Students see these grades in the tool. Fix the cause and press Release Grades again to resend
-the grades that did not reach the LMS.
+Students see these grades in the tool. Fix the cause in the LMS, then press Resend failed on
+the unit's page to send the grades that did not reach the LMS.
+{% endif %}{% if replaced %}
+The LMS gradebook column of this activity had been deleted: a new one was created for it.
 {% endif %}
 Release {{ release_id }}
 """
@@ -27,7 +30,7 @@ Release {{ release_id }}
 _HTML_BODY = """\
 <!doctype html>
 <html><body style="font-family: sans-serif">
-<p>Grade release for <strong>{{ title }}</strong> is complete.</p>
+<p>{{ what }} for <strong>{{ title }}</strong> is complete.</p>
 <table>
 <tr><td>Sent to the LMS gradebook</td><td>{{ counts.sent }}</td></tr>
 <tr><td>Failed</td><td>{{ counts.failed }}</td></tr>
@@ -36,21 +39,38 @@ _HTML_BODY = """\
 {% if counts.errors %}
 <h3>Not delivered</h3>
 <ul>{% for e in counts.errors %}
-<li>{{ e.name or e.account_id }}: {{ e.reason }}</li>{% endfor %}
+<li>{{ e.name or e.account_id }}: {{ labels[e.code] }} ({{ e.reason }})</li>{% endfor %}
 </ul>
-<p>Students see these grades in the tool. Fix the cause and press Release Grades again to
-resend the grades that did not reach the LMS.</p>
+<p>Students see these grades in the tool. Fix the cause in the LMS, then press Resend failed
+on the unit's page to send the grades that did not reach the LMS.</p>
+{% endif %}{% if replaced %}
+<p>The LMS gradebook column of this activity had been deleted: a new one was created for it.</p>
 {% endif %}
 <p style="color: #666">Release {{ release_id }}</p>
 </body></html>
 """
 
 
-def release_summary(title: str, counts: ReleaseCounts, release_id: str) -> tuple[str, str, str]:
-    """(subject, text, html) of the summary."""
+def release_summary(
+    title: str,
+    counts: ReleaseCounts,
+    release_id: str,
+    *,
+    resend: bool = False,
+    replaced: bool = False,
+) -> tuple[str, str, str]:
+    """(subject, text, html) of the summary (``resend``: of a resend, not a release)."""
     outcome = f"{counts.failed} failed" if counts.failed else "all delivered"
-    subject = f"Grades released: {title} ({counts.sent} sent, {outcome})"
-    context: dict[str, Any] = {"title": title, "counts": counts, "release_id": release_id}
+    verb = "resent" if resend else "released"
+    subject = f"Grades {verb}: {title} ({counts.sent} sent, {outcome})"
+    context: dict[str, Any] = {
+        "title": title,
+        "counts": counts,
+        "release_id": release_id,
+        "what": "Grade resend" if resend else "Grade release",
+        "labels": {code.value: label for code, label in LABELS.items()},
+        "replaced": replaced,
+    }
     text_env, html_env = _environments()
     text = text_env.from_string(_TEXT_BODY).render(**context)
     html = html_env.from_string(_HTML_BODY).render(**context)
@@ -69,7 +89,16 @@ def _environments() -> tuple[Any, Any]:
 
 
 def send_release_summary(
-    *, sender: str, to: str, title: str, counts: ReleaseCounts, release_id: str
+    *,
+    sender: str,
+    to: str,
+    title: str,
+    counts: ReleaseCounts,
+    release_id: str,
+    resend: bool = False,
+    replaced: bool = False,
 ) -> None:
-    subject, text, html = release_summary(title, counts, release_id)
+    subject, text, html = release_summary(
+        title, counts, release_id, resend=resend, replaced=replaced
+    )
     Mailer(sender=sender).send(Email(to=to, subject=subject, text=text, html=html))

@@ -9,7 +9,13 @@ Rules:
 - A grade is sent when ``releasedVersion > sentVersion``: a second release, or a
   redelivered message, sends nothing that the LMS has already acknowledged.
 - A grade whose send failed stays unsent (with ``lastError``): nothing is lost, the next
-  release (or a DLQ redrive) sends it again.
+  release (or a DLQ redrive, or a resend) sends it again — except when the LMS said it
+  already holds a newer score (``superseded``): that version is never asked again.
+- Canvas gets its submission extension: ``submitted_at`` from the student's last launch
+  into the unit (no later than the released grade was saved: a launch to read the
+  feedback is not a submission), ``new_submission: false`` once the LMS has acknowledged
+  an earlier version, and ``prioritize_non_tool_grade`` (a teacher's override in Canvas
+  wins). Every other LMS gets plain AGS.
 """
 
 from __future__ import annotations
@@ -19,7 +25,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from coursebridge.lti.ags import Score, utc_from_epoch
+from coursebridge.lti.ags import (
+    AgsError,
+    Score,
+    TokenRefused,
+    TransientAgsError,
+    utc_from_epoch,
+)
+from coursebridge.lti.ags_errors import RETRIED, Lms, Reason, classify, lms_family, reason_of
+from coursebridge.lti.ags_messages import canvas_submission
 from coursebridge.store.classes import UnitRecord
 from coursebridge.store.gradebook import GradeRecord
 
@@ -57,6 +71,8 @@ class UnitInfo:
     lineitems: str | None = None
     release_lineitem: str | None = None
     ags_scope: frozenset[str] = frozenset()
+    lms: Lms = Lms.GENERIC
+    gone_lineitems: frozenset[str] = frozenset()  # deleted in the LMS: never sent to again
 
     @classmethod
     def of(cls, unit: UnitRecord) -> UnitInfo:
@@ -75,6 +91,8 @@ class UnitInfo:
             lineitems=unit.lineitems or None,
             release_lineitem=unit.release_lineitem or None,
             ags_scope=frozenset(unit.ags_scope),
+            lms=lms_family(unit.lms_family, unit.issuer),
+            gone_lineitems=frozenset(unit.gone_lineitems),
         )
 
     @classmethod
@@ -150,6 +168,40 @@ class GradeState:
             and int(error.get("version") or 0) == self.released_version
         )
 
+    @property
+    def superseded(self) -> bool:
+        """The LMS holds a newer score than this released version: never asked again."""
+        error = self.last_error or {}
+        return (
+            error.get("code") == Reason.SUPERSEDED
+            and int(error.get("version") or 0) == self.released_version
+        )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a grade did not reach the LMS: its class, and the platform's own words."""
+
+    code: Reason
+    message: str
+    status: int | None = None
+
+    @property
+    def permanent(self) -> bool:
+        return self.code not in RETRIED
+
+    @classmethod
+    def of(cls, error: AgsError, lms: Lms, *, line_item_missing: bool = False) -> Failure:
+        if isinstance(error, TokenRefused):
+            code = Reason.TOKEN_REFUSED
+        elif isinstance(error, TransientAgsError):
+            code = Reason.PLATFORM_UNAVAILABLE
+        elif error.status is None:  # refused before any answer (URL, redirect, size)
+            code = Reason.OTHER
+        else:
+            code = classify(lms, error.status, error.reason, line_item_missing=line_item_missing)
+        return cls(code, error.reason, error.status)
+
 
 @dataclass(frozen=True)
 class SendPlan:
@@ -165,7 +217,7 @@ def plan_sends(grades: list[GradeState], release_id: str) -> SendPlan:
             continue  # never released: never sent
         if not grade.needs_send:
             unchanged.append(grade)
-        elif grade.failed_for_good_in(release_id):
+        elif grade.failed_for_good_in(release_id) or grade.superseded:
             already_failed.append(grade)
         else:
             to_send.append(grade)
@@ -185,18 +237,27 @@ def unsendable_reason(grade: GradeState, unit: UnitInfo) -> str | None:
     return None
 
 
-def score_for(grade: GradeState, unit: UnitInfo, fallback_time: int) -> Score:
-    """The AGS Score of the *released* version of a grade."""
+def score_for(
+    grade: GradeState, unit: UnitInfo, fallback_time: int, last_activity: int | None = None
+) -> Score:
+    """The AGS Score of the *released* version of a grade (``last_activity``: the
+    student's last launch into the unit, for Canvas)."""
     assert grade.sub is not None and grade.released_score is not None
     maximum = grade.released_max_score or unit.max_score
     assert maximum is not None
-    moment: datetime = utc_from_epoch(grade.released_graded_at or fallback_time)
+    graded_at = grade.released_graded_at or fallback_time
+    moment: datetime = utc_from_epoch(graded_at)
+    extensions = {}
+    if unit.lms == Lms.CANVAS:
+        submitted = utc_from_epoch(min(last_activity, graded_at)) if last_activity else None
+        extensions = canvas_submission(resend=grade.sent_version > 0, submitted_at=submitted)
     return Score(
         user_id=grade.sub,
         score_given=grade.released_score,
         score_maximum=maximum,
         comment=grade.released_comment,
         timestamp=moment,
+        extensions=extensions,
     )
 
 
@@ -213,10 +274,16 @@ def line_item_maximum(unit: UnitInfo, grades: list[GradeState]) -> Decimal:
 class ReleaseFailure:
     account_id: str
     name: str
-    reason: str
+    reason: str  # the platform's own message (or why nothing could be sent)
+    code: str = Reason.OTHER.value  # its class (lti/ags_errors.py)
 
     def to_item(self) -> dict[str, str]:
-        return {"accountId": self.account_id, "name": self.name, "reason": self.reason}
+        return {
+            "accountId": self.account_id,
+            "name": self.name,
+            "reason": self.reason,
+            "code": self.code,
+        }
 
 
 @dataclass(frozen=True)
@@ -240,13 +307,17 @@ def count_release(
             continue
         if grade.needs_send:
             failed += 1
-            reason = (grade.last_error or {}).get("reason") or "not delivered to the LMS yet"
-            errors.append(
-                ReleaseFailure(grade.account_id, names.get(grade.account_id, ""), str(reason))
-            )
+            errors.append(_failure(grade, names.get(grade.account_id, "")))
         elif grade.sent_release == release_id:
             sent += 1
         else:
             unchanged += 1
     errors.sort(key=lambda e: (e.name.lower(), e.account_id))
     return ReleaseCounts(sent, failed, unchanged, errors)
+
+
+def _failure(grade: GradeState, name: str) -> ReleaseFailure:
+    error = grade.last_error or {}
+    reason = error.get("reason") or "not delivered to the LMS yet"
+    code = reason_of(error.get("code"), bool(error.get("permanent", True)))
+    return ReleaseFailure(grade.account_id, name, str(reason), code.value)

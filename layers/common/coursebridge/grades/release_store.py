@@ -6,21 +6,30 @@ Items written:
   UNIT#<unitId>/GRADES             releaseEpoch +1, lastReleaseId, releasedAt (at release: this
                                    one write releases every grade, see store/gradebook.py)
   RELEASE#<releaseId>/META         the release and its progress; gsi1 = UNIT#<unitId>#RELEASES
-  UNIT#<unitId>/GRADE#<accountId>  sentVersion, sentRelease, sentAt, lastError (by the sender)
-  UNIT#<unitId>/META               releaseLineitem (line item the tool found or created)
+  UNIT#<unitId>/GRADE#<accountId>  sentVersion, sentRelease, sentAt, lastError (by the sender);
+                                   resend (a resend owes it, grades/resend.py)
+  UNIT#<unitId>/META               line item attributes: grades/line_items.py
 Every write to a grade is conditional on the version it acts on, so a grade is never
 recorded as sent twice, and a newer released version is never recorded as sent.
 """
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from coursebridge.backoff import DYNAMODB, is_transient
-from coursebridge.grades.release_plan import GradeState, ReleaseCounts, ReleaseError, UnitInfo
+from coursebridge.grades.line_items import LineItemStore
+from coursebridge.grades.release_plan import (
+    Failure,
+    GradeState,
+    ReleaseCounts,
+    ReleaseError,
+    UnitInfo,
+)
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import (
@@ -91,12 +100,43 @@ def conditional_updates(actions: list[dict[str, Any]]) -> list[bool]:
 _release_key = keys.release
 
 
-class ReleaseStore:
-    # ------------------------------------------------------------ reads
-    def unit(self, unit_id: str) -> UnitInfo | None:
-        item = app_table().get_item(Key=keys.unit(unit_id)).get("Item")
-        return UnitInfo.from_item(unit_id, item) if item else None
+def release_item(
+    release_id: str,
+    unit: UnitInfo,
+    requested_by: str,
+    requested_by_email: str | None,
+    requested_by_name: str | None,
+    mode: str = "release",
+) -> dict[str, Any]:
+    """A new release (or resend) item, pending; listed under the unit (gsi1)."""
+    now = now_epoch()
+    item: dict[str, Any] = {
+        **_release_key(release_id),
+        "kind": "release",
+        "mode": mode,
+        "releaseId": release_id,
+        "unitId": unit.unit_id,
+        "classId": unit.class_id,
+        "requestedBy": requested_by,
+        "status": "pending",
+        "sent": 0,
+        "failed": 0,
+        "unchanged": 0,
+        "errors": [],
+        "createdAt": now,
+        "gsi1pk": keys.releases_of_unit(unit.unit_id),
+        # epoch ms, 13 digits: newest last, also after older items keyed by 12-digit seconds
+        "gsi1sk": f"{time.time_ns() // 1_000_000:013d}#{release_id}",
+    }
+    if requested_by_email:
+        item["requestedByEmail"] = requested_by_email
+    if requested_by_name:
+        item["requestedByName"] = requested_by_name
+    return item
 
+
+class ReleaseStore(LineItemStore):
+    # ------------------------------------------------------------ reads
     def grades(self, unit_id: str) -> list[GradeState]:
         """The unit's grades, except those of students who left the LMS course (a roster
         sync marked them): kept and shown, never sent again."""
@@ -130,6 +170,7 @@ class ReleaseStore:
         unit: UnitInfo,
         requested_by: str,
         requested_by_email: str | None,
+        requested_by_name: str | None = None,
     ) -> int:
         """Record the release and release every grade of the unit as it is now, in one
         transaction: the release item and the unit's release epoch +1 (conditional on the
@@ -138,25 +179,10 @@ class ReleaseStore:
         for attempt in range(_OPEN_ATTEMPTS):
             epoch = self._release_epoch(unit.unit_id)
             now = now_epoch()
-            item = {
-                **_release_key(release_id),
-                "kind": "release",
-                "releaseId": release_id,
-                "unitId": unit.unit_id,
-                "classId": unit.class_id,
-                "requestedBy": requested_by,
-                "status": "pending",
-                "sent": 0,
-                "failed": 0,
-                "unchanged": 0,
-                "errors": [],
-                "createdAt": now,
-                "releaseEpoch": epoch + 1,
-                "gsi1pk": keys.releases_of_unit(unit.unit_id),
-                "gsi1sk": f"{now:012d}#{release_id}",
-            }
-            if requested_by_email:
-                item["requestedByEmail"] = requested_by_email
+            item = release_item(
+                release_id, unit, requested_by, requested_by_email, requested_by_name
+            )
+            item["releaseEpoch"] = epoch + 1
             condition = epoch_condition(epoch)
             try:
                 dynamodb_client().transact_write_items(
@@ -230,7 +256,7 @@ class ReleaseStore:
                     "Key": grade_key(unit_id, grade.account_id),
                     "UpdateExpression": (
                         "SET sentVersion = :v, sentRelease = :release, sentAt = :now "
-                        "REMOVE lastError"
+                        "REMOVE lastError, resend"
                     ),
                     "ConditionExpression": "attribute_not_exists(sentVersion) OR sentVersion < :v",
                     "ExpressionAttributeValues": {
@@ -244,22 +270,25 @@ class ReleaseStore:
         )
 
     def mark_failed(
-        self, unit_id: str, grade: GradeState, release_id: str, reason: str, permanent: bool
+        self, unit_id: str, grade: GradeState, release_id: str, failure: Failure
     ) -> None:
-        """Keep the platform's reason on the grade; it stays unsent, so the next release
-        (or a redrive of the DLQ message) sends it again."""
+        """Keep the failure on the grade (its class and the platform's own words); it
+        stays unsent, so the next release, a resend or a redrive of the DLQ message sends
+        it again (a newer score in the LMS excepted, release_plan.py)."""
         try:
             app_table().update_item(
                 Key=grade_key(unit_id, grade.account_id),
-                UpdateExpression="SET lastError = :error",
+                UpdateExpression="SET lastError = :error REMOVE resend",
                 ConditionExpression="attribute_not_exists(sentVersion) OR sentVersion < :v",
                 ExpressionAttributeValues={
                     ":v": grade.released_version,
                     ":error": {
-                        "reason": reason,
+                        "reason": failure.message,
+                        "code": failure.code.value,
+                        "status": failure.status,
                         "releaseId": release_id,
                         "version": grade.released_version,
-                        "permanent": permanent,
+                        "permanent": failure.permanent,
                         "at": now_epoch(),
                     },
                 },
@@ -267,6 +296,16 @@ class ReleaseStore:
         except ClientError as error:
             if not is_conditional_failure(error):  # delivered meanwhile: nothing to record
                 raise
+
+    def note_line_item_replaced(self, release_id: str, gone: str, created: str) -> None:
+        """Report on the release that its line item was deleted in the LMS and replaced."""
+        app_table().update_item(
+            Key=_release_key(release_id),
+            UpdateExpression="SET lineItemReplaced = :replaced",
+            ExpressionAttributeValues={
+                ":replaced": {"gone": gone, "now": created, "at": now_epoch()}
+            },
+        )
 
     def add_progress(self, release_id: str, sent: int, failed: int) -> None:
         if not (sent or failed):
@@ -276,43 +315,6 @@ class ReleaseStore:
             UpdateExpression="ADD sent :sent, failed :failed",
             ExpressionAttributeValues={":sent": sent, ":failed": failed},
         )
-
-    def save_line_item(self, unit_id: str, lineitem_url: str) -> str:
-        """Store the line item found or created for the unit; the first one stored wins."""
-        try:
-            app_table().update_item(
-                Key=keys.unit(unit_id),
-                UpdateExpression="SET releaseLineitem = :url",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND attribute_not_exists(releaseLineitem)"
-                ),
-                ExpressionAttributeValues={":url": lineitem_url},
-            )
-        except ClientError as error:
-            if not is_conditional_failure(error):
-                raise
-            unit = self.unit(unit_id)
-            if unit and unit.release_lineitem:
-                return unit.release_lineitem
-        return lineitem_url
-
-    def try_line_item_lease(self, unit_id: str, seconds: int = 30) -> bool:
-        now = now_epoch()
-        try:
-            app_table().update_item(
-                Key=keys.unit(unit_id),
-                UpdateExpression="SET releaseLineitemLease = :until",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(releaseLineitemLease) "
-                    "OR releaseLineitemLease < :now)"
-                ),
-                ExpressionAttributeValues={":until": now + seconds, ":now": now},
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
 
     def mark_emailed(self, release_id: str) -> None:
         app_table().update_item(

@@ -10,7 +10,7 @@ Requests are independent of each other within a step (the first pass has already
 failed every row that repeats an email or issuedID of another row, so no two rows
 of a window touch the same claim), so each step's requests go out together from a
 small bounded thread pool: DynamoDB's latency overlaps instead of adding up. Items
-are converted to DynamoDB's wire format here and sent on a client without
+are converted to DynamoDB's wire format (imports/wire.py) and sent on a client without
 client-side validation: at thousands of items per second the boto3 resource
 layer's conversions cost more CPU than the requests themselves.
 """
@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple, TypeVar
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+__all__ = ["AccountBatches", "RowWrite", "Transaction", "wire_action"]
+
 from botocore.exceptions import ClientError
 
 from coursebridge import aws
@@ -37,11 +38,16 @@ from coursebridge.imports.plan import (
     Update,
 )
 from coursebridge.imports.validate import UserRow
+from coursebridge.imports.wire import from_wire, to_wire, wire_action
 from coursebridge.settings import get_settings
 from coursebridge.store import claims, keys
-from coursebridge.store.accounts import Account
+from coursebridge.store.accounts import USERNAME_ATTEMPTS, Account, give_username
 from coursebridge.store.dynamo import now_epoch
-from coursebridge.store.errors import EmailAlreadyClaimed, IssuedIdAlreadyClaimed
+from coursebridge.store.errors import (
+    EmailAlreadyClaimed,
+    IssuedIdAlreadyClaimed,
+    UsernameAlreadyClaimed,
+)
 from coursebridge.store.transactions import Cancellation
 
 MAX_GET_KEYS = 100
@@ -51,45 +57,8 @@ EMAIL_TAKEN = "Email was taken by another account during the import; upload this
 ACCOUNT_CHANGED = "The account changed during the import; upload this row again"
 
 
-_SERIALIZER = TypeSerializer()
-_DESERIALIZER = TypeDeserializer()
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def _wire_value(value: Any) -> dict:
-    """``TypeSerializer.serialize`` for the types the importer writes, without its chain
-    of type checks (~4x faster); anything else goes to it."""
-    kind = type(value)
-    if kind is str:
-        return {"S": value}
-    if kind is bool:
-        return {"BOOL": value}
-    if kind is int:
-        return {"N": str(value)}
-    if kind is dict:
-        return {"M": {name: _wire_value(v) for name, v in value.items()}}
-    if kind is set and value and all(type(v) is str for v in value):
-        return {"SS": list(value)}
-    return _SERIALIZER.serialize(value)
-
-
-def _to_wire(values: dict) -> dict:
-    return {name: _wire_value(value) for name, value in values.items()}
-
-
-def _from_wire(item: dict) -> dict:
-    return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}
-
-
-def wire_action(action: dict) -> dict:
-    """One TransactWriteItems action with its values in DynamoDB's wire format."""
-    ((kind, body),) = action.items()
-    body = dict(body)
-    for part in ("Item", "Key", "ExpressionAttributeValues"):
-        if part in body:
-            body[part] = _to_wire(body[part])
-    return {kind: body}
 
 
 class RowWrite(NamedTuple):
@@ -114,6 +83,7 @@ class AccountBatches:
         self.table = get_settings().users_table
         self.client = aws.bulk_client("dynamodb")
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="import-ddb")
+        self._renames: dict[int, int] = {}  # row → usernames tried after its first
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -138,10 +108,10 @@ class AccountBatches:
 
     def _get_chunk(self, keys: Sequence[dict]) -> list[dict]:
         found: list[dict] = []
-        wire_keys = [_to_wire(key) for key in keys]
+        wire_keys = [to_wire(key) for key in keys]
         request = {self.table: {"Keys": wire_keys, "ConsistentRead": True}}
         for response in until_processed(self._send_get, request, "UnprocessedKeys"):
-            found += [_from_wire(item) for item in response["Responses"].get(self.table, [])]
+            found += [from_wire(item) for item in response["Responses"].get(self.table, [])]
         return found
 
     def _send_get(self, request: dict) -> dict:
@@ -204,7 +174,11 @@ class AccountBatches:
         return [
             {"Put": account},
             *claims.claim_actions(
-                self.table, plan.account.account_id, row.email, {row.school_id: row.issued_id}
+                self.table,
+                plan.account.account_id,
+                row.email,
+                {row.school_id: row.issued_id},
+                plan.account.username,
             ),
         ]
 
@@ -260,9 +234,12 @@ class AccountBatches:
         already in wire format (pure: build them ahead, send them later)."""
         group: Transaction = []
         size = 0
+        usernames: set[str | None] = {None}
         for plan in plans:
             if not isinstance(plan, Create | Update):
                 continue
+            if isinstance(plan, Create):  # two new rows never claim one username together
+                _unique_username(plan.account, usernames)
             actions = self.actions(plan)
             if size + len(actions) > MAX_ACTIONS:
                 yield group
@@ -309,11 +286,34 @@ class AccountBatches:
             if not refused:
                 failures.update(self._write_alone(pending, reasons))
                 return failures
+            renamed = {}
             for member, row_reasons in refused:
-                failures[member.plan.row.row] = self._failure(member, row_reasons)
-            failed = {member.plan.row.row for member, _ in refused}
-            pending = [member for member in pending if member.plan.row.row not in failed]
+                again = self._renamed(member, row_reasons)
+                if again is not None:
+                    renamed[member.plan.row.row] = again
+                else:
+                    failures[member.plan.row.row] = self._failure(member, row_reasons)
+            pending = [renamed.get(m.plan.row.row, m) for m in pending
+                       if m.plan.row.row not in failures]  # fmt: skip
         return failures
+
+    def _renamed(self, member: RowWrite, reasons: list[dict]) -> RowWrite | None:
+        """A new account refused only because its username was taken meanwhile, with its
+        next username; None for any other refusal (or after the last choice)."""
+        plan = member.plan
+        codes = [str(r.get("Code") or "None") for r in reasons]
+        refused = Cancellation(member.actions, codes).errors()
+        if not isinstance(plan, Create) or not refused:
+            return None
+        if not all(isinstance(error, UsernameAlreadyClaimed) for error in refused):
+            return None
+        attempt = self._renames.get(plan.row.row, 0) + 1
+        if attempt >= USERNAME_ATTEMPTS:
+            return None
+        self._renames[plan.row.row] = attempt
+        give_username(plan.account, attempt)
+        actions = self.actions(plan)
+        return RowWrite(plan, actions, [wire_action(a) for a in actions])
 
     def _write_alone(self, group: Transaction, reasons: list[dict]) -> dict[int, RowFailure]:
         """A cancellation that names no row: a lone row fails, several go one transaction each."""
@@ -352,6 +352,15 @@ class AccountBatches:
             message, field = ISSUED_TAKEN, "issuedID"
         row = plan.row
         return RowFailure(row.row, row.cells, [RowError(row.row, field, message)])
+
+
+def _unique_username(account: Account, taken: set[str | None]) -> None:
+    """Give ``account`` its next username while another row of this send has its own."""
+    attempt = 0
+    while account.username in taken:
+        attempt += 1
+        give_username(account, attempt)
+    taken.add(account.username)
 
 
 def _row_cancellation_reasons(error: ClientError) -> list[dict]:

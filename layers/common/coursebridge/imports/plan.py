@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from coursebridge.imports.errors import RowError, RowFailure
 from coursebridge.imports.validate import UserRow
-from coursebridge.store.accounts import Account
+from coursebridge.store.accounts import Account, give_username
 
 ISSUED_TAKEN = "issuedID already used by another user"
 FOREIGN_ACCOUNT = "Email belongs to an account of another organization"
@@ -72,6 +72,7 @@ class Unchanged:
 class AlreadyApplied:
     row: UserRow
     outcome: str
+    username: str | None = None  # the account's, for a replayed batch's welcome email
 
 
 Plan = Create | Update | Unchanged | AlreadyApplied | RowFailure
@@ -114,6 +115,7 @@ def plan_create(row: UserRow, org_id: str, password_hash: str | None) -> Create:
         must_change_password=password_hash is not None,
         source="csv",
     )
+    give_username(account)  # its first choice; the writer takes another if it is taken
     return Create(row, account)
 
 
@@ -140,7 +142,8 @@ def plan_row(
     existing = lookups.accounts_by_email.get(row.email)
     stamp = existing.stamp if existing else None
     if stamp and (stamp.job_id, stamp.row) == (job_id, row.row):
-        return AlreadyApplied(row, stamp.outcome)
+        assert existing is not None
+        return AlreadyApplied(row, stamp.outcome, existing.account.username)
     school = schools[row.school_id]
     refused = _refusal(row, existing, lookups, school.org_id)
     if refused is not None:

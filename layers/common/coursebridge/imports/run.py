@@ -19,6 +19,7 @@ from dataclasses import replace
 from aws_lambda_powertools import Logger
 
 from coursebridge import aws
+from coursebridge.accounts.sign_in_pages import sign_in_url
 from coursebridge.imports.apply import AccountBatches
 from coursebridge.imports.authority import Uploader, load_uploader
 from coursebridge.imports.batches import (
@@ -215,6 +216,7 @@ class Importer:
             self.uploader.sender,
             self.settings.welcome_emails_per_second,
             with_password=self.job.password_hash is not None,
+            sign_in_url=sign_in_url(self.settings.public_base_url),
         )
 
     def _guess_new(self, rows: list[UserRow], batches: AccountBatches) -> bool:
@@ -263,8 +265,10 @@ class Importer:
         job.counts["failed"] += len(checked.failures)
         if mailer is not None:  # a replayed batch's creations too: at least once
             for plan in plans:
-                if isinstance(plan, Create | AlreadyApplied) and outcome_of(plan) == "created":
-                    mailer.send(plan.row.email, plan.row.first_name)
+                if isinstance(plan, Create):
+                    mailer.send(plan.row.email, plan.row.first_name, plan.account.username)
+                elif isinstance(plan, AlreadyApplied) and plan.outcome == "created":
+                    mailer.send(plan.row.email, plan.row.first_name, plan.username)
         job.offset, job.row, job.line = checked.end, checked.next_row, checked.next_line
         self._save()
 

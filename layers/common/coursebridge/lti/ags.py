@@ -16,13 +16,24 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from coursebridge.lti.ags_messages import (
+    LINE_ITEM_TAG,
+    AgsError,
+    PermanentAgsError,
+    Score,
+    TokenRefused,
+    TransientAgsError,
+    iso_timestamp,
+    number,
+    platform_message,
+    scores_url,
+    utc_from_epoch,
+)
 from coursebridge.lti.ags_pacing import (
     DEFAULT_CONCURRENCY,
     PlatformGate,
@@ -58,82 +69,6 @@ AGS_SCOPES = frozenset(
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEM_CONTAINER_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-
-
-class AgsError(Exception):
-    """A request to the platform did not succeed."""
-
-    def __init__(self, reason: str, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-class PermanentAgsError(AgsError):
-    """The platform refused for good (4xx other than 401/429): retrying cannot help."""
-
-
-class TransientAgsError(AgsError):
-    """429, 5xx or no answer after the last retry: a later attempt may succeed."""
-
-
-@dataclass(frozen=True)
-class Score:
-    """One AGS Score (§3.4): the released grade of one user."""
-
-    user_id: str
-    score_given: Decimal
-    score_maximum: Decimal
-    timestamp: datetime
-    comment: str = ""
-    activity_progress: str = "Completed"
-    grading_progress: str = "FullyGraded"
-
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "userId": self.user_id,
-            "scoreGiven": _number(self.score_given),
-            "scoreMaximum": _number(self.score_maximum),
-            "activityProgress": self.activity_progress,
-            "gradingProgress": self.grading_progress,
-            "timestamp": iso_timestamp(self.timestamp),
-        }
-        if self.comment:
-            body["comment"] = self.comment
-        return body
-
-
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def iso_timestamp(moment: datetime) -> str:
-    """ISO 8601 with milliseconds and an explicit offset, as §3.4.6 asks."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def scores_url(lineitem_url: str) -> str:
-    """``<lineitem>/scores``, keeping any query string the platform put on the line item."""
-    parts = urlsplit(lineitem_url)
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
-
-
-def platform_message(response: requests.Response) -> str:
-    """The platform's own explanation of an error response, short enough to show."""
-    text = response.text.strip()
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        parts = [
-            str(body[k])
-            for k in ("error", "error_description", "message", "reason", "detail")
-            if body.get(k)
-        ]
-        if parts:
-            text = ": ".join(parts)
-    return f"HTTP {response.status_code}: {text[:300] or response.reason}"
 
 
 @dataclass
@@ -194,7 +129,7 @@ class AgsClient:
                 # a fresh assertion each try: platforms may refuse a reused jti
                 form["client_assertion"] = self.sign_assertion(client_assertion_claims(platform))
                 continue
-            raise PermanentAgsError(
+            raise TokenRefused(
                 f"the LMS refused the tool's token request ({platform_message(response)})",
                 response.status_code,
             )
@@ -207,9 +142,9 @@ class AgsClient:
             value = body["access_token"]
             token_type = str(body.get("token_type", "Bearer"))
         except (ValueError, KeyError, TypeError):
-            raise PermanentAgsError("the LMS token response has no access_token", 200) from None
+            raise TokenRefused("the LMS token response has no access_token", 200) from None
         if token_type.lower() != "bearer":
-            raise PermanentAgsError(f"the LMS issued a {token_type} token, not Bearer", 200)
+            raise TokenRefused(f"the LMS issued a {token_type} token, not Bearer", 200)
         expires_in = float(body.get("expires_in") or DEFAULT_EXPIRES_IN)
         granted = frozenset(str(body["scope"]).split()) if body.get("scope") else scopes
         return AccessToken(str(value), granted, time.time() + expires_in, scopes)
@@ -229,13 +164,13 @@ class AgsClient:
             content_type=SCORE_MEDIA_TYPE,
         )
 
-    def find_line_item(self, lineitems_url: str, resource_link_id: str) -> str | None:
-        """The line item this resource link owns, if the platform already has one."""
-        scope = SCOPE_LINEITEM if SCOPE_LINEITEM in self.scopes else SCOPE_LINEITEM_READONLY
+    def line_items(self, lineitems_url: str, resource_link_id: str) -> list[dict[str, Any]]:
+        """The container's line items of this resource link (filtered again here: a
+        platform may ignore the query)."""
         response = self._call(
             "GET",
             lineitems_url,
-            frozenset({scope}),
+            frozenset({self._read_scope}),
             params={"resource_link_id": resource_link_id},
             accept=LINEITEM_CONTAINER_MEDIA_TYPE,
         )
@@ -243,19 +178,38 @@ class AgsClient:
             items = response.json()
         except ValueError:
             raise PermanentAgsError("the LMS line items answer is not JSON") from None
-        matching = [
+        return [
             item
             for item in (items if isinstance(items, list) else [])
             if isinstance(item, dict)
             and item.get("id")
             and item.get("resourceLinkId", resource_link_id) == resource_link_id
         ]
-        return str(matching[0]["id"]) if matching else None
+
+    def find_line_item(
+        self, lineitems_url: str, resource_link_id: str, resource_id: str | None = None
+    ) -> str | None:
+        """The line item this resource link owns, if the platform already has one: one
+        the tool made for this unit (its ``resourceId`` or tag) first, else any other."""
+        items = self.line_items(lineitems_url, resource_link_id)
+        ours = [
+            item
+            for item in items
+            if (resource_id and item.get("resourceId") == resource_id)
+            or item.get("tag") == LINE_ITEM_TAG
+        ]
+        chosen = ours or items
+        return str(chosen[0]["id"]) if chosen else None
+
+    @property
+    def _read_scope(self) -> str:
+        return SCOPE_LINEITEM if SCOPE_LINEITEM in self.scopes else SCOPE_LINEITEM_READONLY
 
     def get_line_item(self, lineitem_url: str) -> dict[str, Any]:
         """One line item (its ``scoreMaximum``, ``label``…), for a new unit's maximum score."""
-        scope = SCOPE_LINEITEM if SCOPE_LINEITEM in self.scopes else SCOPE_LINEITEM_READONLY
-        response = self._call("GET", lineitem_url, frozenset({scope}), accept=LINEITEM_MEDIA_TYPE)
+        response = self._call(
+            "GET", lineitem_url, frozenset({self._read_scope}), accept=LINEITEM_MEDIA_TYPE
+        )
         try:
             item = response.json()
         except ValueError:
@@ -264,18 +218,38 @@ class AgsClient:
             raise PermanentAgsError("the LMS line item answer is not an object")
         return item
 
+    def line_item_exists(self, lineitem_url: str) -> bool:
+        """False when the platform answers 404/410 for the line item (deleted in the LMS)."""
+        try:
+            self.get_line_item(lineitem_url)
+        except PermanentAgsError as error:
+            if error.status in (404, 410):
+                return False
+            raise
+        return True
+
     def create_line_item(
-        self, lineitems_url: str, *, label: str, score_maximum: Decimal, resource_link_id: str
+        self,
+        lineitems_url: str,
+        *,
+        label: str,
+        score_maximum: Decimal,
+        resource_link_id: str,
+        resource_id: str | None = None,
     ) -> str:
+        body: dict[str, Any] = {
+            "scoreMaximum": number(score_maximum),
+            "label": label,
+            "resourceLinkId": resource_link_id,
+            "tag": LINE_ITEM_TAG,
+        }
+        if resource_id:
+            body["resourceId"] = resource_id
         response = self._call(
             "POST",
             lineitems_url,
             frozenset({SCOPE_LINEITEM}),
-            body={
-                "scoreMaximum": _number(score_maximum),
-                "label": label,
-                "resourceLinkId": resource_link_id,
-            },
+            body=body,
             content_type=LINEITEM_MEDIA_TYPE,
             accept=LINEITEM_MEDIA_TYPE,
         )
@@ -283,6 +257,9 @@ class AgsClient:
             return str(response.json()["id"])
         except (ValueError, KeyError, TypeError):
             raise PermanentAgsError("the LMS created a line item without an id") from None
+
+    def delete_line_item(self, lineitem_url: str) -> None:
+        self._call("DELETE", lineitem_url, frozenset({SCOPE_LINEITEM}))
 
     # ------------------------------------------------------------ transport
     def _call(
@@ -298,7 +275,7 @@ class AgsClient:
     ) -> requests.Response:
         if not scopes <= self.scopes:
             missing = ", ".join(sorted(scopes - self.scopes))
-            raise PermanentAgsError(f"the LMS did not grant the scope {missing}")
+            raise TokenRefused(f"the LMS did not grant the scope {missing}")
         rejected: str | None = None
         refreshed = False
         data = json.dumps(body).encode() if body is not None else None
@@ -326,7 +303,7 @@ class AgsClient:
         token = self.tokens.get(self.platform, self.scopes, rejected)
         if not scopes <= token.scopes:
             refused = ", ".join(sorted(scopes - token.scopes))
-            raise PermanentAgsError(f"the LMS did not grant the tool the scope {refused}")
+            raise TokenRefused(f"the LMS did not grant the tool the scope {refused}")
         return token
 
     def _send(
@@ -383,5 +360,25 @@ def _permanent_unless_deadline(refused: OutboundRefused) -> None:
         raise PermanentAgsError(str(refused)) from None
 
 
-def utc_from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+__all__ = [
+    "AGS_SCOPES",
+    "DEFAULT_CONCURRENCY",
+    "LINE_ITEM_TAG",
+    "SCOPE_LINEITEM",
+    "SCOPE_LINEITEM_READONLY",
+    "SCOPE_RESULT_READONLY",
+    "SCOPE_SCORE",
+    "AgsClient",
+    "AgsError",
+    "PermanentAgsError",
+    "PlatformGate",
+    "RetryPolicy",
+    "Score",
+    "TokenRefused",
+    "TransientAgsError",
+    "iso_timestamp",
+    "parse_retry_after",
+    "platform_message",
+    "scores_url",
+    "utc_from_epoch",
+]

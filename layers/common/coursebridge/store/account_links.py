@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from coursebridge.settings import get_settings
 from coursebridge.store import claims, keys
-from coursebridge.store.accounts import Account, AccountStore
+from coursebridge.store.accounts import Account, AccountStore, with_username
 from coursebridge.store.audit import AuditRecord
 from coursebridge.store.dynamo import now_epoch
 from coursebridge.store.links import LmsLink
@@ -133,15 +133,14 @@ class AccountLinkStore:
         self.accounts = accounts or AccountStore()
 
     def create_with_link(self, account: Account, link: LmsLink, records: list[AuditRecord]) -> None:
-        """Account + claims + link + audit, all or nothing.
+        """Account + claims + link + audit, all or nothing (a taken username: again with
+        the next one).
 
         Raises LinkAlreadyExists, EmailAlreadyClaimed or WriteConflict.
         """
         account.linked_at = account.linked_at or now_epoch()
-        actions = self.accounts.claim_actions(account)
-        actions.append(link.put_action(get_settings().users_table))
-        actions.extend(r.put_action() for r in records)
-        transact(actions)
+        others = [link.put_action(get_settings().users_table), *(r.put_action() for r in records)]
+        with_username(account, lambda: transact(self.accounts.claim_actions(account) + others))
 
     def link_account(
         self,

@@ -1,4 +1,4 @@
-"""The uniqueness claims of the users table: who holds an email, who holds a school's issuedID.
+"""The uniqueness claims of the users table: who holds an email, a username, a school's issuedID.
 
 A claim is written in the same TransactWriteItems as the account it points to, with
 ``attribute_not_exists(userId)``, so two writers can never both hold one value: the
@@ -19,6 +19,10 @@ FREE_OR_MINE = "attribute_not_exists(userId) OR accountId = :me"
 
 def email_claim_item(email: str, account_id: str) -> dict[str, Any]:
     return {**keys.email_claim(email), "kind": "email-claim", "accountId": account_id}
+
+
+def username_claim_item(username: str, account_id: str) -> dict[str, Any]:
+    return {**keys.username_claim(username), "kind": "username-claim", "accountId": account_id}
 
 
 def issued_claim_item(school_id: str, issued_id: str, account_id: str) -> dict[str, Any]:
@@ -55,12 +59,19 @@ def release_claim(
 
 
 def claim_actions(
-    table: str, account_id: str, email: str | None, issued: dict[str, str]
+    table: str,
+    account_id: str,
+    email: str | None,
+    issued: dict[str, str],
+    username: str | None = None,
 ) -> list[dict]:
-    """The claims of a new account: its email (when it has one) and each school's issuedID."""
+    """The claims of a new account: its email (when it has one), each school's issuedID,
+    then its username (last: a refused email or issuedID is named first)."""
     actions = [put_claim(table, email_claim_item(email, account_id))] if email else []
     actions += [
         put_claim(table, issued_claim_item(school_id, issued_id, account_id))
         for school_id, issued_id in sorted(issued.items())
     ]
+    if username:
+        actions.append(put_claim(table, username_claim_item(username, account_id)))
     return actions

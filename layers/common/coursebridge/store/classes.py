@@ -4,7 +4,8 @@ Items:
   CLASS#<classId>                              / META  class: orgId, title, copiedFrom
   UNIT#<unitId>                                / META  unit: classId, orgId,
         title, maxScore, issuer, clientId, registrationId, deploymentId, resourceLinkId,
-        contextId, lineitem, lineitems, agsScope; gsi1 = CLASS#<classId>#UNITS /
+        contextId, lineitem, lineitems, agsScope, lmsFamily (the launch's tool_platform);
+        Release Grades adds releaseLineitem, goneLineitems; gsi1 = CLASS#<classId>#UNITS /
         <createdAt>#<unitId> (listing); copiedFrom (the unit of an earlier term it was cloned from)
   COURSEMAP#<registrationId>#<deployment>#<contextId>  / MAP   targetId = classId, rosterSig
   LINKMAP#<registrationId>#<deployment>#<linkId>       / MAP   targetId = unitId, classId
@@ -85,6 +86,8 @@ class UnitRecord(BaseModel):
     lineitems: str | None = None
     ags_scope: list[str] = Field(default_factory=list)
     release_lineitem: str | None = None  # the line item Release Grades found or created
+    gone_lineitems: list[str] = Field(default_factory=list)  # deleted in the LMS
+    lms_family: str | None = None  # the launch's tool_platform.product_family_code
     created_at: int = Field(default_factory=now_epoch)
     copied_from: str | None = None  # the unit of an earlier term this one was cloned from
 
@@ -116,6 +119,8 @@ class UnitRecord(BaseModel):
             "lineitem": self.lineitem,
             "lineitems": self.lineitems,
             "releaseLineitem": self.release_lineitem,
+            "goneLineitems": set(self.gone_lineitems) or None,
+            "lmsFamily": self.lms_family,
         }
         item.update({k: v for k, v in optional.items() if v is not None})
         if self.copied_from:
@@ -140,6 +145,8 @@ class UnitRecord(BaseModel):
             lineitems=item.get("lineitems"),
             ags_scope=list(item.get("agsScope") or []),
             release_lineitem=item.get("releaseLineitem"),
+            gone_lineitems=sorted(item.get("goneLineitems") or ()),
+            lms_family=item.get("lmsFamily"),
             created_at=int(item.get("createdAt", 0)),
             copied_from=item.get("copiedFrom"),
         )

@@ -22,7 +22,11 @@ PENDING_SECONDS = 3600
 
 
 class DeepLinkingSettings(BaseModel):
-    """The LTI Deep Linking settings claim (kept with the pending request it answers)."""
+    """The LTI Deep Linking settings claim (kept with the pending request it answers).
+
+    ``data`` is opaque to the tool (Deep Linking 2.0 §4.4.1): any JSON value the
+    platform sent — a string, an object, a list, ``null`` — goes back unchanged, and only
+    when the request carried it (``has_data``)."""
 
     deep_link_return_url: str
     accept_types: list[str] = Field(default_factory=list)
@@ -31,7 +35,11 @@ class DeepLinkingSettings(BaseModel):
     auto_create: bool = False
     title: str | None = None
     text: str | None = None
-    data: str | None = None
+    data: Any = None
+
+    @property
+    def has_data(self) -> bool:
+        return "data" in self.model_fields_set
 
 
 class PendingDeepLink(BaseModel):
@@ -57,7 +65,7 @@ class DeepLinkStore:
                 "clientId": pending.client_id,
                 "deploymentId": pending.deployment_id,
                 "targetLinkUri": pending.target_link_uri,
-                "settings": pending.settings.model_dump_json(),
+                "settings": pending.settings.model_dump_json(exclude_unset=True),
                 "ttl": pending.expires_at,
             }
         )

@@ -20,6 +20,12 @@ class IssuedIdAlreadyClaimed(Exception):
         self.issued_id = issued_id
 
 
+class UsernameAlreadyClaimed(Exception):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"username {username} is already held by another account")
+        self.username = username
+
+
 class LinkAlreadyExists(Exception):
     """Another launch linked this (registration, sub) first: re-read the link."""
 

@@ -5,7 +5,9 @@
       version (+1 on every change), editEpoch (the unit's releaseEpoch when saved) — grading;
       releasedVersion, releasedScore, releasedMaxScore, releasedComment, releasedGradedAt —
       the snapshot of the released version, copied by the save that replaces it;
-      sentVersion, sentRelease, sentAt, lastError — the release's sender.
+      sentVersion, sentRelease, sentAt, lastError {reason, code, status, releaseId, version,
+      permanent, at} — the release's sender; resend {releaseId, at} — a resend asked for
+      this grade and has not recorded its outcome yet (see grades/lms_state.py).
   UNIT#<unitId> / GRADES
       releaseEpoch (how many releases so far), lastReleaseId, releasedAt, releasedBy.
 
@@ -140,7 +142,9 @@ class GradeRecord(BaseModel):
     released_graded_at: int | None = None
     sent_version: int = 0
     sent_release: str | None = None
+    sent_at: int | None = None
     last_error: dict | None = None
+    resend: dict | None = None
 
     @property
     def changed_since_release(self) -> bool:
@@ -163,7 +167,9 @@ class GradeRecord(BaseModel):
             **_released_fields(released_grade(item, release_epoch)),
             sent_version=int(item.get("sentVersion") or 0),
             sent_release=item.get("sentRelease") or None,
+            sent_at=_epoch(item.get("sentAt")),
             last_error=item.get("lastError") or None,
+            resend=item.get("resend"),
         )
 
 
@@ -189,6 +195,10 @@ def _released_fields(released: ReleasedGrade | None) -> dict[str, Any]:
         "released_version": released.version,
         "released_graded_at": released.graded_at,
     }
+
+
+def _epoch(value: Any) -> int | None:
+    return int(value) if value else None
 
 
 def _decimal(value: Any) -> Decimal | None:

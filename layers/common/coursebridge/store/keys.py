@@ -28,6 +28,7 @@ ACCOUNT = "ACCOUNT#"
 EMAIL = "EMAIL#"
 ISSUED = "ISSUED#"
 LINK = "LINK#"
+USERNAME = "USERNAME#"
 MAX_SUB_BYTES = 1000  # a sub longer than this is keyed by its digest (keys hold 1024/2048 bytes)
 
 
@@ -45,6 +46,11 @@ def issued_claim(school_id: str, issued_id: str) -> Key:
     return {"platform": f"{ISSUED}{school_id}#{issued_id}", "userId": issued_id}
 
 
+def username_claim(username: str) -> Key:
+    """The claim on a (lower-case) username: which account holds it."""
+    return {"platform": USERNAME + username, "userId": username}
+
+
 def sub_key(sub: str) -> str:
     """``sub`` as it is keyed; an (absurdly) long one by its digest."""
     if len(sub.encode()) <= MAX_SUB_BYTES:
@@ -59,10 +65,13 @@ def lms_link(registration_id: str, sub: str) -> Key:
 
 
 def claim_of(key: Key) -> tuple[str, str] | None:
-    """("email", email) or ("issued:<school>", issuedID) for a claim's key, else None."""
+    """("email", email), ("username", username) or ("issued:<school>", issuedID) for a
+    claim's key, else None."""
     platform, value = str(key.get("platform", "")), str(key.get("userId", ""))
     if platform == EMAIL + value:
         return "email", value
+    if platform == USERNAME + value:
+        return "username", value
     if platform.startswith(ISSUED) and platform.endswith("#" + value):
         return "issued:" + platform[len(ISSUED) : -len(value) - 1], value
     return None
@@ -85,6 +94,7 @@ GRADES = "GRADES"  # sorts right after every "GRADE#…" item: one query reads b
 ADMIN = "ADMIN#"
 VERIFY = "VERIFY#"
 INVITE = "INVITE#"
+RESET = "RESET#"
 AUDIT_SHARDS = 16
 
 
@@ -129,8 +139,32 @@ def invitation(token_hash: str) -> Key:
     return {"pk": INVITE + token_hash, "sk": "TOKEN"}
 
 
+def password_reset(token_hash: str) -> Key:
+    return {"pk": RESET + token_hash, "sk": "TOKEN"}
+
+
 def is_emailed_token(key: Key) -> bool:
-    return str(key.get("pk", "")).startswith((VERIFY, INVITE))
+    return str(key.get("pk", "")).startswith((VERIFY, INVITE, RESET))
+
+
+def password_reset_address(email: str) -> Key:
+    """Password reset emails sent to one address in the current window."""
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()
+    return {"pk": f"RESETADDR#{digest}", "sk": "WINDOW"}
+
+
+def password_reset_client(address: str) -> Key:
+    """Password reset requests from one client address in the current window."""
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    return {"pk": f"RESETFROM#{digest}", "sk": "WINDOW"}
+
+
+def sign_in_failures(scope: str, value: str) -> Key:
+    """Failed sign-ins of one account (``scope`` "ACCOUNT", the account id), one typed
+    name that is no account ("NAME") or one client address ("ADDRESS"); names and
+    addresses by their SHA-256, so neither is stored."""
+    keyed = value if scope == "ACCOUNT" else hashlib.sha256(value.encode()).hexdigest()
+    return {"pk": f"SIGNINFAIL#{scope}#{keyed}", "sk": "FAILURES"}
 
 
 def verification_sent(org_id: str, registration_id: str, sub: str) -> Key:

@@ -3,7 +3,7 @@ item to our own exception.
 
 A cancelled transaction wrote nothing and says, action by action, why
 (``CancellationReasons``). The key of each action whose condition failed names what it
-guarded — the LMS link, an email or issuedID claim, the account, an emailed token, an
+guarded — the LMS link, an email, issuedID or username claim, the account, an emailed token, an
 org or a school — and ``refusal`` turns that key into the matching exception. Callers
 decide whether to re-read and retry (``WriteConflict``, ``LinkAlreadyExists``), to carry
 on without the contested value (``EmailAlreadyClaimed``) or to drop the refused actions
@@ -30,6 +30,7 @@ from coursebridge.store.errors import (
     OrgAlreadyExists,
     SchoolAlreadyOwned,
     TokenGone,
+    UsernameAlreadyClaimed,
     WriteConflict,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "Cancellation",
     "LinkAlreadyExists",
     "TokenGone",
+    "UsernameAlreadyClaimed",
     "WriteConflict",
     "cancellation",
     "refusal",
@@ -71,10 +73,7 @@ def refusal(key: dict) -> Exception:
     plain = {name: _plain(value) for name, value in key.items()}
     claim = keys.claim_of(plain)
     if claim is not None:
-        kind, value = claim
-        if kind == "email":
-            return EmailAlreadyClaimed(value)
-        return IssuedIdAlreadyClaimed(kind.removeprefix("issued:"), value)
+        return _claim_refusal(*claim)
     if keys.is_lms_link(plain):
         return LinkAlreadyExists()
     if keys.is_account(plain):
@@ -87,6 +86,14 @@ def refusal(key: dict) -> Exception:
     if pk.startswith("SCHOOL#"):
         return SchoolAlreadyOwned(pk.removeprefix("SCHOOL#"))
     return ItemChanged(plain)
+
+
+def _claim_refusal(kind: str, value: str) -> Exception:
+    if kind == "email":
+        return EmailAlreadyClaimed(value)
+    if kind == "username":
+        return UsernameAlreadyClaimed(value)
+    return IssuedIdAlreadyClaimed(kind.removeprefix("issued:"), value)
 
 
 def _plain(value: Any) -> str:
@@ -124,7 +131,13 @@ def cancellation(error: ClientError, actions: Sequence[dict]) -> Cancellation:
     return Cancellation(actions, [str(reason.get("Code") or "None") for reason in reasons])
 
 
-_PRIORITY = (LinkAlreadyExists, TokenGone, EmailAlreadyClaimed, IssuedIdAlreadyClaimed)
+_PRIORITY = (
+    LinkAlreadyExists,
+    TokenGone,
+    EmailAlreadyClaimed,
+    IssuedIdAlreadyClaimed,
+    UsernameAlreadyClaimed,
+)
 
 
 def transact(actions: list[dict]) -> None:

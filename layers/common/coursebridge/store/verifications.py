@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
+from coursebridge.store.throttle import claim_window_slot
 from coursebridge.store.transactions import single_use_delete
 
 
@@ -113,38 +114,5 @@ class VerificationStore:
         app_table().delete_item(Key=_sent_key(org_id, registration_id, sub))
 
     def claim_address_slot(self, email: str, now: int, limit: int, window: int) -> bool:
-        """True if fewer than ``limit`` emails went to ``email`` in the current window.
-
-        Two conditional writes at most: start a new window when the last one is over,
-        else count one more while under the limit.
-        """
-        key = _address_key(email)
-        try:
-            app_table().put_item(
-                Item={
-                    **key,
-                    "kind": "verification-address",
-                    "count": 1,
-                    "windowStart": now,
-                    "ttl": now + window,
-                },
-                ConditionExpression="attribute_not_exists(pk) OR windowStart <= :cutoff",
-                ExpressionAttributeValues={":cutoff": now - window},
-            )
-            return True
-        except ClientError as error:
-            if not is_conditional_failure(error):
-                raise
-        try:
-            app_table().update_item(
-                Key=key,
-                UpdateExpression="ADD #count :one",
-                ConditionExpression="#count < :limit AND windowStart > :cutoff",
-                ExpressionAttributeNames={"#count": "count"},
-                ExpressionAttributeValues={":one": 1, ":limit": limit, ":cutoff": now - window},
-            )
-            return True
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
+        """True if fewer than ``limit`` emails went to ``email`` in the current window."""
+        return claim_window_slot(_address_key(email), "verification-address", now, limit, window)

@@ -74,6 +74,7 @@ def _settings_page(
     error: str | None = None,
     settings_form: dict[str, str] | None = None,
     lms_form: dict[str, str] | None = None,
+    check: dict | None = None,
 ) -> Response:
     """The page; after a refused post, the form that was sent keeps what was typed."""
     from coursebridge.orgs.settings import manages_organization
@@ -96,6 +97,7 @@ def _settings_page(
         settings_form=settings_form or {},
         lms_form=lms_form or {},
         added_at=when,
+        check=check,
     )
 
 
@@ -187,6 +189,23 @@ def remove_lms() -> Response:
     except PlatformNotFound:
         raise NotFound("no such LMS registration in your organization") from None
     return see_other(f"{SETTINGS}?done=removed")
+
+
+@router.post(f"{REGISTRATIONS}/check")
+def check_lms() -> Response:
+    """Test the connection of one of the organization's registrations: a token request
+    (lti/platform_check.py names what fails). Writes nothing."""
+    from coursebridge.keyring import active_signing_key_id
+    from coursebridge.lti.platform_check import check_connection
+    from coursebridge.signing import KmsSigner
+
+    admin, org = _admin_and_org(change=True)
+    form = form_body(router.current_event)
+    found = PlatformStore().get(form.get("issuer", ""), form.get("clientId", ""))
+    if found is None or found.org_id != org.org_id:
+        raise NotFound("no such LMS registration in your organization")
+    steps = check_connection(found, KmsSigner(active_signing_key_id()).sign_jwt)
+    return _settings_page(admin, org, check={"registration": found, "steps": steps})
 
 
 def _named(invalid: ValidationError) -> str:

@@ -25,6 +25,7 @@ from coursebridge.classes.remap import (
 from coursebridge.classes.roster import roster_for, student_view_of_grade
 from coursebridge.grades.grading import GradeInvalid, save_grade
 from coursebridge.launch.diagnostics import banners
+from coursebridge.lti.ags_errors import LABELS, NOT_RESENT, RETRIED
 from coursebridge.sessions import (
     COOKIE_NAME,
     Session,
@@ -48,6 +49,12 @@ from coursebridge.web.http import form_body, page, see_other, with_token
 
 router = Router()
 UNIT = "/app/classes/<classId>/units/<unitId>"
+LMS_LABELS = {  # the teacher page's script labels LMS states as grades/lms_state.py does
+    "status": {"not_sent": "Not sent", "pending": "Pending", "sent": "Sent"},
+    "reasons": {reason.value: label for reason, label in LABELS.items()},
+    "retried": sorted(RETRIED),
+    "notResent": sorted(NOT_RESENT),
+}
 
 
 def posted_session(form: dict[str, str]) -> tuple[Session, str]:
@@ -82,6 +89,14 @@ def _teacher_context(session: Session, token: str, access: Access) -> dict[str, 
         ),
         "csv_url": with_token(f"{api}/grades.csv", token),
         "release_url": f"{api}/release",
+        "resend_url": f"{api}/resend",
+        "resendable": sum(1 for row in rows if row.lms.resendable),
+        "urls": {
+            "roster": f"{api}/grades",
+            "history": f"{api}/releases",
+            "release": "/api/releases/",
+        },
+        "lms_labels": LMS_LABELS,
         "self_url": with_token(base, token),
         "grade_action": f"{base}/grades/",
         "remap_action": f"{base}/remap",

@@ -34,6 +34,10 @@ class PasswordChangeRequired(Forbidden):
     """Signed in with a first-login password: only the new-password page is open."""
 
 
+class SignInRequired(NotSignedIn):
+    """No live signed-in session: a page opened so goes to the sign-in page."""
+
+
 @dataclass(frozen=True)
 class SignedInAccount:
     session: SignedIn
@@ -54,10 +58,10 @@ def require_signed_in(event: dict, *, password_change_allowed: bool = False) -> 
     token = signed_in_token(event)
     session = decode_signed_in(token) if token else None
     if session is None:
-        raise NotSignedIn(SIGN_IN_AGAIN)
+        raise SignInRequired(SIGN_IN_AGAIN)
     account = AccountStore().get(session.account_id, consistent=True)
     if account is None or account.session_epoch != session.session_epoch:
-        raise NotSignedIn(SIGN_IN_AGAIN)
+        raise SignInRequired(SIGN_IN_AGAIN)
     if (session.must_change_password or account.must_change_password) and not (
         password_change_allowed
     ):

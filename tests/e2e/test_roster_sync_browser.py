@@ -46,7 +46,7 @@ def _open(browser, lms, person="teacher", course="bio", activity="cells"):
 
 def test_sync_button_enrolls_the_roster_and_shows_who_left(demo, shots):
     lms, browser = demo
-    teacher, tool = _open(browser, lms)
+    _teacher, tool = _open(browser, lms)
     expect(tool.get_by_role("heading", name="Cell structure quiz")).to_be_visible(timeout=20000)
     expect(tool.get_by_text("No students yet")).to_be_visible()
 

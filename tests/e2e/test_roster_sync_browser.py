@@ -52,7 +52,7 @@ def test_sync_button_enrolls_the_roster_and_shows_who_left(demo, shots):
 
     tool.get_by_role("button", name="Sync roster from the LMS").click()
     expect(tool.locator("#roster-status")).to_contain_text("6 added", timeout=20000)
-    expect(tool.locator("tbody")).to_contain_text("Riley Roster", timeout=20000)  # reloaded
+    expect(tool.locator("tr", has_text="Riley Roster")).to_be_visible(timeout=20000)  # reloaded
     not_opened = tool.locator("#not-opened")
     expect(not_opened).to_contain_text("Not opened this activity yet (4)")
     expect(not_opened).to_contain_text("Noor Newcomer")

@@ -82,6 +82,7 @@ class ToolClient:
             kw.get("activity", "cells"),
             kw.get("message_type", "LtiResourceLinkRequest"),
             login.nonce,
+            course=kw.get("course", "bio"),
         )
 
     def full_launch(self, person: str = "teacher", **kw: str) -> requests.Response:

@@ -26,6 +26,7 @@ from coursebridge.web import (
     password_routes,
     release_routes,
     responses,
+    roster_routes,
     sign_in_routes,
     verify_routes,
 )
@@ -51,6 +52,7 @@ app.include_router(deep_link_routes.router)
 app.include_router(verify_routes.router)
 app.include_router(invite_routes.router)
 app.include_router(release_routes.router)
+app.include_router(roster_routes.router)
 app.include_router(admin_routes.router)
 app.include_router(admin_import_routes.router)
 app.include_router(admin_settings_routes.router)

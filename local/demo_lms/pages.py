@@ -25,7 +25,12 @@ PICKER = """
 {% for p in people %}<label><input type="radio" name="person" value="{{ p.key }}"
  {% if loop.first %}checked{% endif %}> {{ p.label }}</label>{% endfor %}
 </fieldset>
-<fieldset><legend>Course {{ course.title }} — activity</legend>
+<fieldset><legend>Course</legend>
+{% for key, c in courses.items() %}<label><input type="radio" name="course" value="{{ key }}"
+ {% if loop.first %}checked{% endif %}> {{ c.title }}{% if not loop.first %} (a copy of
+ {{ courses["bio"].title }}, as the LMS makes it each term){% endif %}</label>{% endfor %}
+</fieldset>
+<fieldset><legend>Activity</legend>
 {% for key, title in activities.items() %}<label><input type="radio" name="activity"
  value="{{ key }}" {% if loop.first %}checked{% endif %}> {{ title }}</label>{% endfor %}
 </fieldset>
@@ -44,7 +49,8 @@ Registration){% endif %}.</p>
 <form method="get" action="/dynamic-registration"><button type="submit"
  id="dynamic-registration">Register coursebridge by Dynamic Registration</button></form>
 </fieldset>
-<p><a href="/gradebook">Gradebook</a> · <a href="/config">Platform configuration (JSON)</a>
+<p><a href="/gradebook">Gradebook</a> · <a href="/roster">Rosters</a> ·
+ <a href="/config">Platform configuration (JSON)</a>
  · <a href="/.well-known/openid-configuration">OpenID configuration</a></p>
 <h2>Outside the LMS</h2>
 <p>People can also sign in to coursebridge directly, with an email or username and a password:

@@ -8,6 +8,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -131,6 +132,16 @@ PEOPLE = {
 }
 
 COURSE = {"id": "demo-course-101", "label": "BIO-101", "title": "Biology 101"}
+# Next term's copy of the course (what Canvas and Brightspace make every term): new course
+# and activity ids, and the copy history in the custom variables the tool asks for.
+COPIED_COURSE = {
+    "id": "demo-course-101-next",
+    "label": "BIO-101",
+    "title": "Biology 101 (next term)",
+}
+COURSES = {"bio": COURSE, "bio-next": COPIED_COURSE}
+COPIED_FROM = {COPIED_COURSE["id"]: COURSE["id"]}
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 ACTIVITIES = {
     "cells": "Cell structure quiz",
     "photosynthesis": "Photosynthesis lab report",
@@ -182,6 +193,9 @@ class DemoPlatform:
         self.redirect_uris = list(tool["redirect_uris"])
         self.custom_parameters = dict(lti.get("custom_parameters") or {})
 
+    # The Platform Notification Service claim of a launch (set when the demo LMS serves it).
+    notice_claim: Callable[[str], dict[str, Any]] | None = None
+
     @property
     def issuer(self) -> str:
         return self.base_url
@@ -211,13 +225,19 @@ class DemoPlatform:
         return f"{self.tool_url}/.well-known/jwks.json"
 
     def login_initiation_url(
-        self, person: str, activity: str, message_type: str, storage: bool = True
+        self,
+        person: str,
+        activity: str,
+        message_type: str,
+        storage: bool = True,
+        course: str = "bio",
     ) -> str:
+        hint = {"activity": activity, "type": message_type, "course": course}
         params = {
             "iss": self.issuer,
             "login_hint": person,
             "target_link_uri": self.tool_launch_url,
-            "lti_message_hint": encode_hint({"activity": activity, "type": message_type}),
+            "lti_message_hint": encode_hint(hint),
             "client_id": self.client_id,
             "lti_deployment_id": self.deployment_id,
         }
@@ -251,7 +271,10 @@ class DemoPlatform:
         hint = decode_hint(params.get("lti_message_hint", ""))
         activity = hint.get("activity", "cells")
         message_type = hint.get("type", "LtiResourceLinkRequest")
-        claims = self.id_token_claims(person, activity, message_type, params["nonce"])
+        course = hint.get("course", "bio")
+        claims = self.id_token_claims(
+            person, activity, message_type, params["nonce"], course=course
+        )
         return self.tool_launch_url, self.keys.sign(claims)
 
     def custom_claim(self, person: Person) -> dict[str, str]:
@@ -263,9 +286,16 @@ class DemoPlatform:
         return {name: values.get(value, value) for name, value in self.custom_parameters.items()}
 
     def id_token_claims(
-        self, person: Person, activity: str, message_type: str, nonce: str
+        self,
+        person: Person,
+        activity: str,
+        message_type: str,
+        nonce: str,
+        *,
+        course: str = "bio",
     ) -> dict[str, Any]:
         now = int(time.time())
+        context = COURSES.get(course, COURSE)
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.client_id,
@@ -279,7 +309,7 @@ class DemoPlatform:
             CLAIM + "target_link_uri": self.tool_launch_url,
             CLAIM + "roles": person.roles,
             CLAIM + "context": {
-                **COURSE,
+                **context,
                 "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
             },
             CLAIM + "tool_platform": {
@@ -291,12 +321,18 @@ class DemoPlatform:
                 "document_target": "iframe",
                 "return_url": f"{self.base_url}/",
             },
-            CLAIM + "custom": self.custom_claim(person),
+            CLAIM + "custom": {**self.custom_claim(person), **copy_history(context, activity)},
             AGS_CLAIM: {
                 "scope": AGS_SCOPES,
-                "lineitems": f"{self.base_url}/ags/{COURSE['id']}/lineitems",
+                "lineitems": f"{self.base_url}/ags/{context['id']}/lineitems",
+            },
+            NRPS_CLAIM: {
+                "context_memberships_url": f"{self.base_url}/nrps/{context['id']}/memberships",
+                "service_versions": ["2.0"],
             },
         }
+        if self.notice_claim is not None:
+            claims[CLAIM + "platformnotificationservice"] = self.notice_claim(self.deployment_id)
         if person.sub:
             claims["sub"] = person.sub
         for name in ("name", "given_name", "family_name", "email"):
@@ -316,7 +352,25 @@ class DemoPlatform:
             }
         else:
             claims[CLAIM + "resource_link"] = {
-                "id": f"demo-link-{activity}",
+                "id": link_id(context, activity),
                 "title": ACTIVITIES.get(activity, activity),
             }
         return claims
+
+
+def link_id(context: dict[str, str], activity: str) -> str:
+    """The resource link id of an activity in a course (a copy's activities have new ids)."""
+    suffix = "-next" if context["id"] in COPIED_FROM else ""
+    return f"demo-link-{activity}{suffix}"
+
+
+def copy_history(context: dict[str, str], activity: str) -> dict[str, str]:
+    """The custom values Canvas substitutes for $Context.id.history and
+    $ResourceLink.id.history: empty in a course that is no copy."""
+    origin = COPIED_FROM.get(context["id"])
+    if origin is None:
+        return {}
+    return {
+        "context_id_history": origin,
+        "resource_link_id_history": f"demo-link-{activity}",
+    }

@@ -18,7 +18,7 @@ import jwt
 from local.demo_lms import pages
 from local.demo_lms.platform import (
     ACTIVITIES,
-    COURSE,
+    COURSES,
     PEOPLE,
     AuthRequestError,
     DemoPlatform,
@@ -29,6 +29,8 @@ from local.demo_lms.registration import DynamicRegistration
 log = logging.getLogger("coursebridge.demo_lms")
 
 AGS_PREFIXES = ("/token", "/ags/", "/gradebook")
+NRPS_PREFIXES = ("/nrps/", "/roster")
+PNS_PREFIX = "/pns/"
 DL_RESPONSE = "LtiDeepLinkingResponse"
 
 
@@ -41,6 +43,8 @@ class DemoLms:
         self.platform = DemoPlatform(self.base_url, tool_url)
         self.server: ThreadingHTTPServer | None = None
         self._ags: Any = None
+        self._nrps: Any = None
+        self._pns: Any = None
         self.deep_link_responses: list[dict] = []
         self.dynamic_registration = DynamicRegistration(self)
         # Issues a registration URL of the tool for Dynamic Registration (setup.py).
@@ -73,6 +77,29 @@ class DemoLms:
             )
         return self._ags
 
+    def nrps(self) -> Any | None:
+        """``local.demo_lms.nrps.NrpsService`` (its tokens come from the AGS service)."""
+        if self._nrps is None:
+            ags = self.ags()
+            if ags is None:
+                return None
+            from local.demo_lms.nrps import NrpsService
+
+            self._nrps = NrpsService(ags, self.base_url)
+        return self._nrps
+
+    def pns(self) -> Any | None:
+        """``local.demo_lms.pns.PnsService`` (its tokens come from the AGS service)."""
+        if self._pns is None:
+            ags = self.ags()
+            if ags is None:
+                return None
+            from local.demo_lms.pns import PnsService
+
+            self._pns = PnsService(ags, self.platform)
+            self.platform.notice_claim = self._pns.claim
+        return self._pns
+
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> DemoLms:
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
@@ -96,6 +123,16 @@ class DemoLms:
             return service.handle(method, path, headers, body)
         if split.path in REGISTRATION_PATHS:
             return self.dynamic_registration.handle(method, split.path, headers, body)
+        if split.path.startswith(PNS_PREFIX):
+            notices = self.pns()
+            if notices is None:
+                return _json(404, {"error": "notices need the AGS token endpoint"})
+            return notices.handle(method, path, headers, body)
+        if split.path.startswith(NRPS_PREFIXES):
+            roster = self.nrps()
+            if roster is None:
+                return _json(404, {"error": "Names and Roles need the AGS token endpoint"})
+            return roster.handle(method, path, headers, body)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
         if method == "POST" and headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"
@@ -109,7 +146,7 @@ class DemoLms:
                     pages.PICKER,
                     people=PEOPLE.values(),
                     activities=ACTIVITIES,
-                    course=COURSE,
+                    courses=COURSES,
                     client_id=self.platform.client_id,
                     deployment_id=self.platform.deployment_id,
                     registered=self.dynamic_registration.registrations,
@@ -132,18 +169,24 @@ class DemoLms:
         person = PEOPLE.get(params.get("person", ""))
         activity = params.get("activity", "cells")
         message_type = params.get("type", "LtiResourceLinkRequest")
-        if person is None or activity not in ACTIVITIES:
+        course_key = params.get("course", "bio")
+        if person is None or activity not in ACTIVITIES or course_key not in COURSES:
             return _html(400, pages.page("Bad request", pages.MESSAGE, heading="Unknown choice"))
         login_url = self.platform.login_initiation_url(
-            person.key, activity, message_type, storage=params.get("storage", "1") == "1"
+            person.key,
+            activity,
+            message_type,
+            storage=params.get("storage", "1") == "1",
+            course=course_key,
         )
+        course = COURSES[course_key]
         tool_origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.platform.tool_url))
         return _html(
             200,
             pages.page(
-                COURSE["title"],
+                course["title"],
                 pages.COURSE,
-                course=COURSE,
+                course=course,
                 activity_title=ACTIVITIES[activity],
                 person=person,
                 login_url=login_url,

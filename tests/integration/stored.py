@@ -16,4 +16,4 @@ def everything_stored() -> list[dict]:
             if "LastEvaluatedKey" not in page:
                 break
             scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return sorted(items, key=lambda item: sorted((k, str(v)) for k, v in item.items()))
+    return sorted(items, key=lambda item: sorted((k, repr(v)) for k, v in item.items()))

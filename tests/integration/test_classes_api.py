@@ -110,6 +110,7 @@ def test_roster_lists_students_with_profile_and_status(course):
         "email": "bob@school.example",
         "studentId": "S-2",
         "status": "opened",
+        "active": True,
         "score": None,
         "maxScore": None,
         "comment": "",

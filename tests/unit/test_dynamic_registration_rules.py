@@ -27,6 +27,13 @@ from coursebridge.store.platforms import PlatformRegistration
 URL = "https://lms.example.edu/.well-known/openid-configuration"
 TOOL = ToolUrls("https://tool.example.com")
 
+# A copied course's launch names the course and activity it was copied from: the LMS
+# fills these variables in (the custom values lti/context_claims.py reads).
+COPY_HISTORY = {
+    "context_id_history": "$Context.id.history",
+    "resource_link_id_history": "$ResourceLink.id.history",
+}
+
 
 def _config(**changes):
     config = {
@@ -137,7 +144,7 @@ def test_the_request_asks_for_what_the_tool_does_and_the_platform_offers():
         "LtiDeepLinkingRequest",
         "LtiResourceLinkRequest",
     ]
-    assert lti["custom_parameters"] == {"student_id": "$Person.sourcedId"}
+    assert lti["custom_parameters"] == {"student_id": "$Person.sourcedId", **COPY_HISTORY}
     assert {"email", "name", "given_name", "family_name"} <= set(lti["claims"])
     assert "https://canvas.instructure.com/lti/privacy_level" not in lti
     assert all("placements" not in m for m in lti["messages"])
@@ -163,7 +170,7 @@ def test_a_request_to_canvas_carries_its_privacy_level_and_placements():
     assert lti["https://canvas.instructure.com/lti/privacy_level"] == "public"
     deep_linking, resource_link = lti["messages"]
     assert deep_linking["placements"] == ["link_selection", "assignment_selection"]
-    assert "placements" not in resource_link and "custom_parameters" not in lti
+    assert "placements" not in resource_link and lti["custom_parameters"] == COPY_HISTORY
 
 
 def test_the_tool_asks_for_every_scope_grade_release_uses():
@@ -223,13 +230,13 @@ def test_the_canvas_configuration_names_every_url_placement_and_the_student_id()
     assert config["target_link_uri"] == TOOL.launch_url
     assert config["public_jwk_url"] == TOOL.jwks_url
     assert config["scopes"] == list(SCOPES)
-    assert config["custom_fields"] == {"student_id": "$Person.sourcedId"}
+    assert config["custom_fields"] == {"student_id": "$Person.sourcedId", **COPY_HISTORY}
     (extension,) = config["extensions"]
     assert extension["privacy_level"] == "public" and extension["domain"] == "tool.example.com"
     placements = {p["placement"]: p for p in extension["settings"]["placements"]}
     assert set(placements) == {"link_selection", "assignment_selection"}
     assert {p["message_type"] for p in placements.values()} == {"LtiDeepLinkingRequest"}
-    assert canvas_configuration(TOOL, None)["custom_fields"] == {}
+    assert canvas_configuration(TOOL, None)["custom_fields"] == COPY_HISTORY
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def test_every_function_has_an_error_alarm():
 
 def test_sqs_triggers_report_partial_batch_failures():
     sources = TEMPLATE.sqs_sources()
-    assert {s.queue for s in sources} == {"ImportQueue", "ReleaseQueue"}
+    assert {s.queue for s in sources} == {"ImportQueue", "ReleaseQueue", "RosterSyncQueue"}
     assert all(s.report_batch_item_failures for s in sources)
 
 
@@ -180,6 +180,7 @@ def test_every_route_is_throttled_and_the_unauthenticated_lti_routes_tighter():
         "GET /lti/register",
         "POST /lti/register",
         "GET /lti/canvas.json",
+        "POST /lti/notices",
     }
     for settings in lti_routes.values():
         assert settings == {

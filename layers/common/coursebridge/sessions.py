@@ -48,6 +48,8 @@ class Session(BaseModel):
     mentee_subs: list[str] | None = None  # as launched; the roster uses the membership's
     class_id: str | None = None
     unit_id: str | None = None
+    lms_notes: list[str] = Field(default_factory=list)  # launch/diagnostics.py codes
+    lms_family: str | None = None  # the LMS's product family, for the notes' wording
     exp: int = Field(default_factory=lambda: int(time.time()) + DEFAULT_LIFETIME_SECONDS)
 
     @property

@@ -26,6 +26,7 @@ class Settings(BaseModel):
     imports_bucket: str
     import_queue_url: str
     release_queue_url: str
+    roster_sync_queue_url: str = ""  # the roster sync worker's queue (classes/roster_sync.py)
     signing_key_id: str
     token_cache_key_id: str = ""  # KMS key that encrypts cached LMS access tokens
     session_secret_arn: str

@@ -14,6 +14,10 @@ user with their role. Rules:
 - An activity mapped to a unit of another class (its course was re-mapped since) is
   treated as unmapped, so a unit never shows the roster of a foreign class.
 - Map writes are conditional: concurrent first launches create one class / one unit.
+- A new course copied from one this registration mapped gets a class cloned from the
+  old one's units, and its copied activities open the clones (classes/course_copy.py).
+- The course's roster service (NRPS) is kept as the class's roster source when it is new
+  or changed (classes/roster_source.py).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from decimal import Decimal, InvalidOperation
 
 from coursebridge.accounts.profile import LmsProfile
 from coursebridge.accounts.resolve import Entered
+from coursebridge.classes.course_copy import cloned, copied_unit, earlier_class
+from coursebridge.classes.roster_source import record_roster_source
 from coursebridge.lti.claims import UNIT_ID_PARAM, LaunchClaims
 from coursebridge.store.classes import (
     ClassRecord,
@@ -115,17 +121,32 @@ class _Entry:
         return {(k["pk"], k["sk"]): item for k, item in zip(keys, found, strict=True)}
 
     def course(self) -> str | None:
-        claims = self.claims
         key = self.course_key
         if key is None:
             return None
         found = self.maps[(key["pk"], key["sk"])]
-        if found:
-            return found["targetId"]
+        class_id = found["targetId"] if found else self._new_class(key)
+        if class_id is not None:
+            seen = found.get("rosterSig") if found else None
+            record_roster_source(self.store, self.claims, self.org.org_id, class_id, key, seen)
+        return class_id
+
+    def _new_class(self, key: dict[str, str]) -> str | None:
+        claims = self.claims
         if not self.may_create:
             return None
         title = claims.context_title or claims.context_label or claims.context_id or "Untitled"
-        return self.store.create_mapped(key, ClassRecord(org_id=self.org.org_id, title=title))
+        earlier = earlier_class(self.store, claims, self.org.org_id)
+        if earlier is not None:
+            cls, units = cloned(earlier, title)
+            class_id = self.store.create_copied(key, cls, units)
+        else:
+            class_id = self.store.create_mapped(
+                key, ClassRecord(org_id=self.org.org_id, title=title)
+            )
+        if claims.notice_service_url:
+            _ask_for_copy_notices(claims)
+        return class_id
 
     def unit(self, class_id: str) -> str | None:
         claims = self.claims
@@ -135,7 +156,7 @@ class _Entry:
         if found and found.get("classId") == class_id:
             return found["targetId"]
         stale = found["targetId"] if found else None
-        chosen = self._deep_linked_unit(class_id)
+        chosen = self._chosen_unit(class_id)
         if chosen is not None:
             return self._map_existing(key, chosen, class_id, stale)
         if not self.may_create:
@@ -155,6 +176,10 @@ class _Entry:
         if self.claims.ags is None or not self.claims.ags.lineitem:
             return None
         return self.line_item_max(self.claims)
+
+    def _chosen_unit(self, class_id: str) -> str | None:
+        """The unit a Deep Linking choice names, else the clone a copied activity opens."""
+        return self._deep_linked_unit(class_id) or copied_unit(self.store, self.claims, class_id)
 
     def _deep_linked_unit(self, class_id: str) -> str | None:
         unit_id = self.claims.custom.get(UNIT_ID_PARAM)
@@ -261,6 +286,12 @@ def _link_signature(unit_id: str, values: dict) -> str:
     """A digest of the LMS link/AGS details last written to a unit."""
     canonical = json.dumps([unit_id, values], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _ask_for_copy_notices(claims: LaunchClaims) -> None:
+    from coursebridge.classes.copy_notices import register_copy_notices  # AGS client: lazy
+
+    register_copy_notices(claims)
 
 
 def _line_item_from_lms(claims: LaunchClaims) -> Decimal | None:

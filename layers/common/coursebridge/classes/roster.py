@@ -30,6 +30,7 @@ class RosterRow(BaseModel):
     email: str | None
     student_id: str | None
     status: Status
+    active: bool = True  # False: left the LMS course (a roster sync found them gone)
     score: Decimal | None = None
     max_score: Decimal | None = None
     comment: str = ""
@@ -44,6 +45,7 @@ class RosterRow(BaseModel):
             "email": self.email,
             "studentId": self.student_id,
             "status": self.status,
+            "active": self.active,
             "score": _num(self.score),
             "maxScore": _num(self.max_score),
             "comment": self.comment,
@@ -75,7 +77,8 @@ def unit_roster(
     members: MemberStore | None = None,
     grades: GradebookStore | None = None,
 ) -> list[RosterRow]:
-    """Students of the class, by name, with this unit's status and (unreleased) grade."""
+    """Students of the class, by name (those who left the LMS course last), with this
+    unit's status and (unreleased) grade."""
     members = members or MemberStore()
     students = _students(members, class_id, mentee_subs)
     unit_grades = (grades or GradebookStore()).grades_of_unit(unit_id)
@@ -84,7 +87,7 @@ def unit_roster(
         _row(member, unit_grades.get(member.account_id), member.account_id in visits)
         for member in students
     ]
-    rows.sort(key=lambda row: (row.name.casefold(), row.account_id))
+    rows.sort(key=lambda row: (not row.active, row.name.casefold(), row.account_id))
     return rows
 
 
@@ -106,6 +109,7 @@ def _row(member: Member, grade: GradeRecord | None, opened: bool) -> RosterRow:
         email=member.email,
         student_id=member.student_id,
         status=_status(grade, opened),
+        active=member.active,
         score=grade.score if grade else None,
         max_score=grade.max_score if grade else None,
         comment=grade.comment if grade else "",

@@ -46,6 +46,7 @@ from coursebridge.store.gradebook import (
     release_epoch_of,
     unit_grade_items,
 )
+from coursebridge.store.members import MemberStore
 from coursebridge.store.transactions import cancellation
 
 # Small transactions, several in flight: measured fastest on DynamoDB Local, and a
@@ -137,8 +138,16 @@ def release_item(
 class ReleaseStore(LineItemStore):
     # ------------------------------------------------------------ reads
     def grades(self, unit_id: str) -> list[GradeState]:
+        """The unit's grades, except those of students who left the LMS course (a roster
+        sync marked them): kept and shown, never sent again."""
         epoch, items = unit_grade_items(unit_id)
-        return [GradeState.from_item(item, epoch) for item in items]
+        unit = self.unit(unit_id)
+        left = MemberStore().left_members(unit.class_id) if unit and unit.class_id else set()
+        return [
+            GradeState.from_item(item, epoch)
+            for item in items
+            if keys.grade_ids(item)[1] not in left
+        ]
 
     def member_names(self, class_id: str, account_ids: list[str]) -> dict[str, str]:
         """Display names of these members (BatchGetItem, 100 keys a call)."""

@@ -18,6 +18,7 @@ from coursebridge.accounts.resolve import (
     resolve_launch_account,
 )
 from coursebridge.classes.enter import CourseEntry, NotSetUp, enter_course
+from coursebridge.launch.diagnostics import launch_notes
 from coursebridge.lti.claims import LaunchClaims
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.tool_config import org_for
@@ -67,6 +68,8 @@ def session_for(
         mentee_subs=list(entered.mentee_subs) if entered.mentee_subs is not None else None,
         class_id=entry.class_id,
         unit_id=entry.unit_id,
+        lms_notes=launch_notes(claims, entered.role),
+        lms_family=claims.platform_family,
     )
 
 

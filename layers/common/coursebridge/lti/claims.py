@@ -57,3 +57,9 @@ class LaunchClaims(BaseModel):
     platform_family: str | None = None  # tool_platform.product_family_code (canvas, moodle…)
     ags: AgsEndpoint | None = None
     deep_linking: DeepLinkingSettings | None = None
+    # The course's roster (NRPS) and what the course and activity were copied from
+    # (lti/context_claims.py), most recent first.
+    memberships_url: str | None = None
+    context_history: list[str] = Field(default_factory=list)
+    link_history: list[str] = Field(default_factory=list)
+    notice_service_url: str | None = None  # where the LMS takes copy notice handlers

@@ -24,6 +24,12 @@ from coursebridge.lti.claims import (
     DeepLinkingSettings,
     LaunchClaims,
 )
+from coursebridge.lti.context_claims import (
+    context_history,
+    link_history,
+    memberships_url,
+    notice_service_url,
+)
 from coursebridge.lti.cookies import ApiGatewayCookieService
 from coursebridge.lti.errors import LaunchRejected
 from coursebridge.lti.id_token import check_lti_claims, verify_id_token
@@ -160,6 +166,17 @@ def _object(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _course_claims(claims: dict, context: dict, link: dict) -> dict[str, Any]:
+    """The roster service and the copy history (lti/context_claims.py)."""
+    custom = _object(claims.get(CLAIM + "custom"))
+    return {
+        "memberships_url": memberships_url(claims),
+        "context_history": context_history(claims, custom, _text(context.get("id"))),
+        "link_history": link_history(claims, custom, _text(link.get("id"))),
+        "notice_service_url": notice_service_url(claims),
+    }
+
+
 def to_launch_claims(claims: dict, registration: PlatformRegistration) -> LaunchClaims:
     context = _object(claims.get(CLAIM + "context"))
     link = _object(claims.get(CLAIM + "resource_link"))
@@ -196,6 +213,7 @@ def to_launch_claims(claims: dict, registration: PlatformRegistration) -> Launch
             deep_linking=DeepLinkingSettings.model_validate(dl_raw)
             if isinstance(dl_raw, dict)
             else None,
+            **_course_claims(claims, context, link),
         )
     except ValidationError as error:
         field = ".".join(str(p) for p in error.errors()[0]["loc"]) or "claims"

@@ -12,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from coursebridge.lti.context_claims import (
+    CONTEXT_HISTORY_PARAMS,
+    CONTEXT_HISTORY_VARIABLE,
+    LINK_HISTORY_PARAMS,
+    LINK_HISTORY_VARIABLE,
+)
+
 TITLE = "coursebridge"
 DESCRIPTION = "Classes, units and grades for your courses; grades go to the LMS gradebook."
 
@@ -78,6 +85,12 @@ class ToolUrls:
 
 
 def custom_parameters(student_id_field: str | None) -> dict[str, str]:
-    """The custom parameters the LMS sends with every launch: the organization's
-    student-ID claim, filled with the person's SIS id (none when it has no such claim)."""
-    return {student_id_field: STUDENT_ID_VARIABLE} if student_id_field else {}
+    """The custom parameters the LMS sends with every launch: the course's and the
+    activity's copy history (a copied course lands in a ready class) and the
+    organization's student-ID claim, filled with the person's SIS id (none when it has
+    no such claim)."""
+    history = {
+        CONTEXT_HISTORY_PARAMS[0]: CONTEXT_HISTORY_VARIABLE,
+        LINK_HISTORY_PARAMS[0]: LINK_HISTORY_VARIABLE,
+    }
+    return {**history, student_id_field: STUDENT_ID_VARIABLE} if student_id_field else history

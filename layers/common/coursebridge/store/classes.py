@@ -1,13 +1,13 @@
 """Classes, units and the LMS → tool mappings (app table).
 
 Items:
-  CLASS#<classId>                              / META  class: orgId, title
+  CLASS#<classId>                              / META  class: orgId, title, copiedFrom
   UNIT#<unitId>                                / META  unit: classId, orgId,
         title, maxScore, issuer, clientId, registrationId, deploymentId, resourceLinkId,
         contextId, lineitem, lineitems, agsScope, lmsFamily (the launch's tool_platform);
         Release Grades adds releaseLineitem, goneLineitems; gsi1 = CLASS#<classId>#UNITS /
-        <createdAt>#<unitId> (listing)
-  COURSEMAP#<registrationId>#<deployment>#<contextId>  / MAP   targetId = classId
+        <createdAt>#<unitId> (listing); copiedFrom (the unit of an earlier term it was cloned from)
+  COURSEMAP#<registrationId>#<deployment>#<contextId>  / MAP   targetId = classId, rosterSig
   LINKMAP#<registrationId>#<deployment>#<linkId>       / MAP   targetId = unitId, classId
 Maps are keyed by the platform registration that signed the launch (see
 store/platforms.py): another registration of the same issuer has maps of its own.
@@ -38,15 +38,17 @@ from coursebridge.store.queries import Update, query_all
 from coursebridge.store.transactions import cancellation
 
 NEW = "attribute_not_exists(pk)"
+MAX_TRANSACTION = 100
 
 
 class ClassRecord(BaseModel):
     class_id: str = Field(default_factory=lambda: new_id("cls"))
     org_id: str
     title: str
+    copied_from: str | None = None  # the class of a copied course's earlier term
 
     def to_item(self) -> dict[str, Any]:
-        return {
+        item = {
             **keys.klass(self.class_id),
             "kind": "class",
             "classId": self.class_id,
@@ -54,10 +56,18 @@ class ClassRecord(BaseModel):
             "title": self.title,
             "createdAt": now_epoch(),
         }
+        if self.copied_from:
+            item["copiedFrom"] = self.copied_from
+        return item
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ClassRecord:
-        return cls(class_id=item["classId"], org_id=item["orgId"], title=item.get("title", ""))
+        return cls(
+            class_id=item["classId"],
+            org_id=item["orgId"],
+            title=item.get("title", ""),
+            copied_from=item.get("copiedFrom"),
+        )
 
 
 class UnitRecord(BaseModel):
@@ -79,6 +89,7 @@ class UnitRecord(BaseModel):
     gone_lineitems: list[str] = Field(default_factory=list)  # deleted in the LMS
     lms_family: str | None = None  # the launch's tool_platform.product_family_code
     created_at: int = Field(default_factory=now_epoch)
+    copied_from: str | None = None  # the unit of an earlier term this one was cloned from
 
     @property
     def graded(self) -> bool:
@@ -112,6 +123,8 @@ class UnitRecord(BaseModel):
             "lmsFamily": self.lms_family,
         }
         item.update({k: v for k, v in optional.items() if v is not None})
+        if self.copied_from:
+            item["copiedFrom"] = self.copied_from
         return item
 
     @classmethod
@@ -135,6 +148,7 @@ class UnitRecord(BaseModel):
             gone_lineitems=sorted(item.get("goneLineitems") or ()),
             lms_family=item.get("lmsFamily"),
             created_at=int(item.get("createdAt", 0)),
+            copied_from=item.get("copiedFrom"),
         )
 
 
@@ -187,9 +201,33 @@ class ClassStore:
             if not is_conditional_failure(error):
                 raise
 
+    def mark_roster_recorded(self, map_key: dict[str, str], signature: str) -> None:
+        """Remember on the course map which roster service the class's roster source
+        already names, so the next launch with the same one writes nothing."""
+        try:
+            app_table().update_item(
+                Key=map_key,
+                UpdateExpression="SET rosterSig = :sig",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":sig": signature},
+            )
+        except ClientError as error:
+            if not is_conditional_failure(error):
+                raise
+
+    def copies_of(self, class_id: str, unit_id: str) -> list[UnitRecord]:
+        """The units of ``class_id`` cloned from ``unit_id`` (a copied course's class)."""
+        return [u for u in self.units_of_class(class_id) if u.copied_from == unit_id]
+
     # ------------------------------------------------------------ creation (races)
-    def create_mapped(self, map_key: dict[str, str], record: ClassRecord | UnitRecord) -> str:
-        """Create ``record`` and map ``map_key`` to it, unless someone mapped it first.
+    def create_mapped(
+        self,
+        map_key: dict[str, str],
+        record: ClassRecord | UnitRecord,
+        extra: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """Create ``record`` (and the ``extra`` new items) and map ``map_key`` to it,
+        unless someone mapped it first.
 
         Returns the id the map points to (ours, or the concurrent winner's).
         """
@@ -200,7 +238,7 @@ class ClassStore:
         table = get_settings().app_table
         actions = [
             {"Put": {"TableName": table, "Item": item, "ConditionExpression": NEW}}
-            for item in (map_item, record.to_item())
+            for item in (map_item, record.to_item(), *(extra or []))
         ]
         try:
             dynamodb_client().transact_write_items(TransactItems=actions)
@@ -211,6 +249,19 @@ class ClassStore:
                     return winner["targetId"]
             raise
         return target_id
+
+    def create_copied(
+        self, map_key: dict[str, str], record: ClassRecord, units: list[UnitRecord]
+    ) -> str:
+        """Like ``create_mapped`` for a class cloned from an earlier term's: the map, the
+        class and its units in one transaction (units past a transaction's 100 actions
+        follow it), unless someone mapped the course first."""
+        first, rest = units[: MAX_TRANSACTION - 2], units[MAX_TRANSACTION - 2 :]
+        target = self.create_mapped(map_key, record, extra=[u.to_item() for u in first])
+        if target == record.class_id:
+            for unit in rest:
+                self.create_unit(unit)
+        return target
 
     def create_unit(self, unit: UnitRecord) -> UnitRecord:
         """A unit not (yet) mapped to an LMS activity (deep linking's "new unit")."""

@@ -41,12 +41,14 @@ def batch_get(
     consistent: bool = False,
     projection: str | None = None,
     names: dict[str, str] | None = None,
+    key_names: tuple[str, str] = ("pk", "sk"),
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """Items of a ``pk``/``sk`` table by key, 100 keys a BatchGetItem; keys the table
-    does not have are absent from the result. Unprocessed keys (throttling) are asked
-    again with backoff (coursebridge.backoff); still unprocessed after its bound is an error,
-    never a missing item."""
-    unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+    """Items of a table by key (``key_names``: the app table's ``pk``/``sk`` unless told),
+    100 keys a BatchGetItem; keys the table does not have are absent from the result.
+    Unprocessed keys (throttling) are asked again with backoff (coursebridge.backoff);
+    still unprocessed after its bound is an error, never a missing item."""
+    hash_key, range_key = key_names
+    unique = list({(k[hash_key], k[range_key]): k for k in keys}.values())
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(unique), 100):
         spec: dict[str, Any] = {"Keys": unique[start : start + 100], "ConsistentRead": consistent}
@@ -57,7 +59,7 @@ def batch_get(
         request: dict[str, Any] = {table: spec}
         for response in until_processed(_send_batch_get, request, "UnprocessedKeys"):
             for item in response["Responses"].get(table, []):
-                found[(item["pk"], item["sk"])] = item
+                found[(item[hash_key], item[range_key])] = item
     return found
 
 

@@ -310,3 +310,30 @@ def import_duplicate(job_id: str, row: str, field: str) -> Key:
 
 def import_failure(job_id: str, row: str) -> Key:
     return {"pk": import_rows(job_id), "sk": f"ERR#{row}"}
+
+
+# ---------------------------------------------------------------------- rosters (NRPS)
+ROSTER = "ROSTER#"
+ROSTER_SHARDS = 24  # the schedule visits one shard an hour: every class once a day
+
+
+def roster_shard(class_id: str) -> int:
+    """The schedule's shard of a class (stable: a digest of its id)."""
+    return int(hashlib.sha256(class_id.encode()).hexdigest()[:8], 16) % ROSTER_SHARDS
+
+
+def roster_source(class_id: str, registration_id: str, deployment_id: str, context_id: str) -> Key:
+    """A course whose roster the class follows, in the class's own partition (a class's
+    members and its roster sources are read together by nothing, but belong together)."""
+    digest = hashlib.sha256(f"{deployment_id}\n{context_id}".encode()).hexdigest()[:32]
+    return {"pk": class_partition(class_id), "sk": f"{ROSTER}{registration_id}#{digest}"}
+
+
+def roster_sources_in(shard: int) -> str:
+    """gsi1 partition: the roster sources the schedule syncs in one hour of the day."""
+    return f"ROSTERSYNC#{shard:02d}"
+
+
+def copy_notice(registration_id: str, deployment_id: str, context_id: str) -> Key:
+    """What an LMS's LtiContextCopyNotice said a new course was copied from."""
+    return {"pk": f"COPYNOTICE#{registration_id}#{deployment_id}#{context_id}", "sk": "NOTICE"}

@@ -20,8 +20,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
+from coursebridge.settings import get_settings
 from coursebridge.store import claims, keys
-from coursebridge.store.dynamo import is_conditional_failure, now_epoch, users_table
+from coursebridge.store.dynamo import batch_get, is_conditional_failure, now_epoch, users_table
 
 
 class LmsLink(BaseModel):
@@ -94,6 +95,16 @@ class LmsLink(BaseModel):
 
 
 class LinkStore:
+    def get_many(self, registration_id: str, subs: list[str]) -> dict[str, LmsLink]:
+        """The links of these subs of one registration (consistent BatchGetItem, 100 keys a
+        call): sub → link, for the subs that have one."""
+        wanted = [keys.lms_link(registration_id, sub) for sub in subs]
+        found = batch_get(
+            get_settings().users_table, wanted, consistent=True, key_names=("platform", "userId")
+        )
+        links = (LmsLink.from_item(item) for item in found.values())
+        return {link.sub: link for link in links}
+
     def get(self, registration_id: str, sub: str) -> LmsLink | None:
         item = (
             users_table()

@@ -3,23 +3,38 @@
 Items:
   CLASS#<classId> / MEMBER#<accountId>  role, readOnly, menteeSubs, sub, issuer,
                                          registrationId, name, email, studentId, confirmedAt,
-                                         updatedAt; gsi1 = ACCOUNT#<accountId>#CLASSES / classId
+                                         updatedAt, leftAt (inactive: left the LMS course),
+                                         joinedBy (``roster``: enrolled by a roster sync);
+                                         gsi1 = ACCOUNT#<accountId>#CLASSES / classId
   UNIT#<unitId>   / VISIT#<accountId>   firstLaunchAt, lastLaunchAt, launches (student status)
 Every launch upserts the member (role, mentor scope and profile follow the LMS; there are
-no invitations) and stamps ``confirmedAt``: the LMS vouched for this membership then.
+no invitations), stamps ``confirmedAt`` (the LMS vouched for this membership then) and
+removes ``leftAt``: whoever the LMS launches is in the course. A roster sync
+(classes/roster_sync.py) enrolls members without ``confirmedAt`` — they grant nothing
+until their first launch — and sets ``leftAt`` on members the LMS no longer lists.
 What a session may do in a class is what this item says, never what the session says.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any, Literal
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from coursebridge.backoff import is_transient
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
-from coursebridge.store.dynamo import app_table, dynamodb_client, now_epoch
+from coursebridge.store.dynamo import (
+    app_table,
+    dynamodb_client,
+    is_conditional_failure,
+    now_epoch,
+)
 from coursebridge.store.queries import Update, query_all
+from coursebridge.store.transactions import WriteConflict, cancellation
 
 Role = Literal["TEACHER", "STUDENT"]  # what a membership (and so a session) acts as
 
@@ -37,6 +52,13 @@ class Member(BaseModel):
     email: str | None = None
     student_id: str | None = None
     confirmed_at: int | None = None  # epoch seconds of the last launch that enrolled it
+    left_at: int | None = None  # when a roster sync found it gone from the LMS course
+    joined_by: str | None = None  # "roster": enrolled by a roster sync, not a launch
+    updated_at: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Member:
@@ -53,8 +75,10 @@ class Member(BaseModel):
             name=item.get("name", ""),
             email=item.get("email"),
             student_id=item.get("studentId"),
-            # Items written before confirmedAt existed: only a launch ever wrote them.
-            confirmed_at=_epoch(item.get("confirmedAt", item.get("updatedAt"))),
+            confirmed_at=_confirmed_at(item),
+            left_at=_epoch(item.get("leftAt")),
+            joined_by=item.get("joinedBy"),
+            updated_at=_epoch(item.get("updatedAt")),
         )
 
     def is_current(self, now: int | None = None) -> bool:
@@ -62,9 +86,10 @@ class Member(BaseModel):
 
         A membership grants nothing once the LMS has stopped confirming it: a person
         dropped from the course never launches again, and nothing else tells us. The
-        next launch confirms it again (and so will a roster sync from the LMS, once there is one).
+        next launch confirms it again. A member the roster sync found gone from the LMS
+        course grants nothing either, until the LMS launches them again.
         """
-        if self.confirmed_at is None:
+        if self.confirmed_at is None or not self.active:
             return False
         max_age = get_settings().membership_max_age_days * 86_400
         return (now if now is not None else now_epoch()) - self.confirmed_at <= max_age
@@ -72,6 +97,15 @@ class Member(BaseModel):
 
 def _epoch(value: Any) -> int | None:
     return int(value) if value is not None else None
+
+
+def _confirmed_at(item: dict[str, Any]) -> int | None:
+    if "confirmedAt" in item:
+        return int(item["confirmedAt"])
+    if item.get("joinedBy"):  # enrolled from the LMS's roster: no launch confirmed it yet
+        return None
+    # Items written before confirmedAt existed: only a launch ever wrote them.
+    return _epoch(item.get("updatedAt"))
 
 
 class Visit(BaseModel):
@@ -134,6 +168,72 @@ class MemberStore:
         )
         return [item["gsi1sk"] for item in items]
 
+    def left_members(self, class_id: str) -> set[str]:
+        """Account ids of the class's members who left the LMS course (``leftAt``)."""
+        items = query_all(
+            app_table(),
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :member)",
+            FilterExpression="attribute_exists(leftAt)",
+            ProjectionExpression="sk",
+            ExpressionAttributeValues={
+                ":pk": keys.class_partition(class_id),
+                ":member": keys.MEMBER,
+            },
+            ConsistentRead=True,
+        )
+        return {item["sk"].removeprefix(keys.MEMBER) for item in items}
+
+    # ------------------------------------------------------------ roster sync
+    def add_from_roster(self, members: list[Member]) -> list[Member]:
+        """Enroll members the class does not have yet, 100 a transaction, each only if
+        it is still absent (a launch may enroll the same person meanwhile: it wins).
+        Returns the members written."""
+        table = get_settings().app_table
+        written: list[Member] = []
+        for start in range(0, len(members), MAX_TRANSACTION):
+            pending = members[start : start + MAX_TRANSACTION]
+            while pending:
+                actions = [
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": _roster_item(m),
+                            "ConditionExpression": NEW,
+                        }
+                    }
+                    for m in pending
+                ]
+                refused = _refused_actions(actions)
+                if refused is None:
+                    written.extend(pending)
+                    break
+                pending = [m for i, m in enumerate(pending) if i not in refused]
+        return written
+
+    def update_from_roster(self, member: Member, changes: dict[str, Any]) -> bool:
+        """SET what the roster changed (``None`` removes it; ``leftAt`` None re-activates),
+        only if the member is as read (``updatedAt``): a launch meanwhile wins."""
+        update = Update().set("updatedAt", now_epoch())
+        for attribute, value in changes.items():
+            if value is None:
+                update.remove(attribute)
+            else:
+                update.set(attribute, value)
+        update.when("attribute_exists(pk)")
+        if member.updated_at is None:
+            update.when("attribute_not_exists(#updatedAt)")
+        else:
+            update.when("#updatedAt = :seen", seen=member.updated_at)
+        try:
+            app_table().update_item(
+                **update.request(keys.member(member.class_id, member.account_id))
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
     def visits(self, unit_id: str) -> dict[str, Visit]:
         items = query_all(
             app_table(),
@@ -151,6 +251,52 @@ class MemberStore:
                 launches=int(item.get("launches", 1)),
             )
         return visits
+
+
+MAX_TRANSACTION = 100
+NEW = "attribute_not_exists(pk)"
+
+
+def _refused_actions(actions: list[dict[str, Any]], attempts: int = 5) -> set[int] | None:
+    """None when the transaction went through, else the indexes its conditions refused;
+    a transaction cancelled only by conflicting writes is sent again (jittered)."""
+    for attempt in range(attempts):
+        try:
+            dynamodb_client().transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if not is_transient(error):
+                cancelled = cancellation(error, actions)
+                if cancelled.refused:
+                    return set(cancelled.refused)
+                if not cancelled.only_conflicts:
+                    raise
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            continue
+        return None
+    raise WriteConflict()
+
+
+def _roster_item(member: Member) -> dict[str, Any]:
+    """A membership enrolled from the LMS's roster: no ``confirmedAt`` (no launch yet)."""
+    now = now_epoch()
+    item: dict[str, Any] = {
+        **keys.member(member.class_id, member.account_id),
+        "kind": "membership",
+        "role": member.role,
+        "readOnly": member.read_only,
+        "name": member.name,
+        "sub": member.sub,
+        "issuer": member.issuer,
+        "registrationId": member.registration_id,
+        "email": member.email,
+        "studentId": member.student_id,
+        "joinedBy": "roster",
+        "createdAt": now,
+        "updatedAt": now,
+        "gsi1pk": keys.classes_of_account(member.account_id),
+        "gsi1sk": member.class_id,
+    }
+    return {k: v for k, v in item.items() if v is not None}
 
 
 def _enroll_update(member: Member) -> dict[str, Any]:
@@ -177,6 +323,7 @@ def _enroll_update(member: Member) -> dict[str, Any]:
     for attribute in ("email", "menteeSubs"):
         if values[attribute] is None:
             update.remove(attribute)
+    update.remove("leftAt")  # the LMS launched them: they are in the course
     return update.request(keys.member(member.class_id, member.account_id))
 
 

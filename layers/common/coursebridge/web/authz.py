@@ -36,6 +36,7 @@ __all__ = [
     "HttpProblem",
     "NotFound",
     "NotSignedIn",
+    "require_class_teacher",
     "require_member",
     "require_session",
     "require_student",
@@ -156,6 +157,11 @@ def require_member(session: Session, class_id: str, unit_id: str | None) -> Acce
     _require_launched_here(session, class_id, unit_id)
     cls = _class(session, class_id)
     unit = _unit(class_id, unit_id) if unit_id is not None else None
+    member = _current_member(session, class_id)
+    return Access(member, cls, unit, read_only=member.read_only or session.read_only)
+
+
+def _current_member(session: Session, class_id: str) -> Member:
     member = MemberStore().get(class_id, session.account_id)
     if member is None:
         raise Forbidden("you are not a member of this class")
@@ -164,7 +170,24 @@ def require_member(session: Session, class_id: str, unit_id: str | None) -> Acce
             "your LMS has not confirmed your place in this class for a long time: "
             "open the activity from your LMS again"
         )
-    return Access(member, cls, unit, read_only=member.read_only or session.read_only)
+    return member
+
+
+def require_class_teacher(session: Session, class_id: str) -> Access:
+    """A (non-mentor) teacher of ``class_id``, from any session launched into it — an
+    activity's or the picker's: what concerns the whole class (its roster) is the
+    class's, not one unit's. Rules 1-4 as above, without the unit."""
+    require_valid_id(class_id, "class")
+    if session.class_id is None or class_id != session.class_id:
+        raise Forbidden(OTHER_COURSE)
+    cls = _class(session, class_id)
+    member = _current_member(session, class_id)
+    access = Access(member, cls, None, read_only=member.read_only or session.read_only)
+    if session.role != "TEACHER" or member.role != "TEACHER":
+        raise Forbidden("only teachers of this class may do this")
+    if not is_full_teacher(member.role, access.read_only):
+        raise Forbidden("mentors have read-only access")
+    return access
 
 
 def require_teacher(

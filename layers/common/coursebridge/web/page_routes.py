@@ -22,8 +22,9 @@ from coursebridge.classes.remap import (
     remap_course,
     remappable_classes,
 )
-from coursebridge.classes.roster import roster_for, student_view_of_grade
+from coursebridge.classes.roster import RosterRow, roster_for, student_view_of_grade
 from coursebridge.grades.grading import GradeInvalid, save_grade
+from coursebridge.launch.diagnostics import banners
 from coursebridge.lti.ags_errors import LABELS, NOT_RESENT, RETRIED
 from coursebridge.sessions import (
     COOKIE_NAME,
@@ -70,6 +71,15 @@ def page_session() -> tuple[Session, str]:
     return require_session(event), token_from_event(event) or ""
 
 
+def _roster_context(session: Session, class_id: str, rows: list[RosterRow]) -> dict[str, Any]:
+    """The roster sync button, who has not opened the activity, the launch's banners."""
+    return {
+        "roster_sync_url": f"/api/classes/{class_id}/roster/sync",
+        "not_opened": [r for r in rows if r.active and r.status == "not opened"],
+        "banners": banners(session.lms_notes, session.lms_family),
+    }
+
+
 def _teacher_context(session: Session, token: str, access: Access) -> dict[str, Any]:
     cls, unit, read_only = access.cls, access.unit, access.read_only
     org = OrgStore().get(session.org_id)
@@ -99,6 +109,7 @@ def _teacher_context(session: Session, token: str, access: Access) -> dict[str, 
         "self_url": with_token(base, token),
         "grade_action": f"{base}/grades/",
         "remap_action": f"{base}/remap",
+        **_roster_context(session, cls.class_id, rows),
         "errors": {},
         "typed": {},
         "notice": None,
@@ -135,6 +146,7 @@ def unit_page(classId: str, unitId: str) -> Response:
         grade=grade,
         visit=visit,
         name=session.name,
+        banners=banners(session.lms_notes, session.lms_family),
     )
 
 

@@ -22,6 +22,7 @@ from coursebridge.store.platforms import PlatformStore
 from local.demo_lms import DemoLms
 from local.servers import free_port
 from tests.lti_support import ToolClient
+from tests.unit.test_dynamic_registration_rules import COPY_HISTORY
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +77,7 @@ def test_an_lms_registers_the_tool_and_launches_it_without_a_typed_id(stack, pla
 
     (sent,) = platform.dynamic_registration.registrations
     lti = sent["https://purl.imsglobal.org/spec/lti-tool-configuration"]
-    assert lti["custom_parameters"] == {"student_id": "$Person.sourcedId"}
+    assert lti["custom_parameters"] == {"student_id": "$Person.sourcedId", **COPY_HISTORY}
     assert sent["jwks_uri"] == f"{stack.ports.tool_url}/.well-known/jwks.json"
 
     actions = [r.action for r in AuditStore().list_for_org("acme")]

@@ -24,6 +24,7 @@ from coursebridge.store.audit import AuditStore
 from coursebridge.store.dynamo import now_epoch
 from coursebridge.store.platforms import PlatformStore
 from coursebridge.store.registration_urls import RegistrationUrlStore
+from tests.unit.test_dynamic_registration_rules import COPY_HISTORY
 
 pytestmark = pytest.mark.integration
 
@@ -73,12 +74,12 @@ def test_the_canvas_configuration_carries_the_organizations_student_id_field(sta
     assert config["oidc_initiation_url"] == f"{base}/lti/login"
     assert config["target_link_uri"] == f"{base}/lti/launch"
     assert config["public_jwk_url"] == f"{base}/.well-known/jwks.json"
-    assert config["custom_fields"] == {"sis_id": "$Person.sourcedId"}
+    assert config["custom_fields"] == {"sis_id": "$Person.sourcedId", **COPY_HISTORY}
     assert config["privacy_level"] == "public"
     placements = config["extensions"][0]["settings"]["placements"]
     assert [p["placement"] for p in placements] == ["link_selection", "assignment_selection"]
     generic = requests.get(f"{base}/lti/canvas.json", timeout=10).json()
-    assert generic["custom_fields"] == {} and generic["scopes"] == config["scopes"]
+    assert generic["custom_fields"] == COPY_HISTORY and generic["scopes"] == config["scopes"]
 
 
 def test_the_canvas_configuration_of_an_unknown_organization_is_a_404(stack):

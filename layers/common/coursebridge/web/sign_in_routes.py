@@ -33,7 +33,6 @@ from coursebridge.web import responses
 from coursebridge.web.errors import NotSignedIn
 from coursebridge.web.http import as_response, form_body, page
 from coursebridge.web.signed_in import (
-    PasswordChangeRequired,
     SignedInAccount,
     require_same_origin,
     require_signed_in,
@@ -139,23 +138,10 @@ def sign_out_everywhere() -> Response:
     return _redirect(f"{SIGN_IN_PATH}?done=signed-out", [signed_out_cookie()])
 
 
-def _signed_in_or_redirect(password_change_allowed: bool = False) -> SignedInAccount | Response:
-    """The signed-in account, or where a page opened without one goes instead."""
-    try:
-        return require_signed_in(
-            router.current_event.raw_event, password_change_allowed=password_change_allowed
-        )
-    except PasswordChangeRequired:
-        return _redirect(CHANGE_PASSWORD_PATH)
-    except NotSignedIn:
-        return _redirect(SIGN_IN_PATH)
-
-
 @router.get(ACCOUNT_PATH)
 def account_page() -> Response:
-    signed = _signed_in_or_redirect()
-    if isinstance(signed, Response):
-        return signed
+    # without a live session the app sends the page to sign-in (functions/web/app.py)
+    signed = require_signed_in(router.current_event.raw_event)
     account = signed.account
     done = router.current_event.get_query_string_value("done", "") or ""
     return page(
@@ -181,9 +167,7 @@ def _change_page(status: int, signed: SignedInAccount, problems: list[str]) -> R
 
 @router.get(CHANGE_PASSWORD_PATH)
 def change_password_page() -> Response:
-    signed = _signed_in_or_redirect(password_change_allowed=True)
-    if isinstance(signed, Response):
-        return signed
+    signed = require_signed_in(router.current_event.raw_event, password_change_allowed=True)
     return _change_page(200, signed, [])
 
 

@@ -8,6 +8,9 @@ grades as failed.
 
 from __future__ import annotations
 
+from coursebridge import cold_start  # before any other import: see its docstring
+
+# isort: split
 import json
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -50,3 +53,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+
+
+cold_start.finished()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from coursebridge import cold_start  # before any other import: see its docstring
+
+# isort: split
 import json
 
 from aws_lambda_powertools import Logger, Tracer
@@ -29,3 +32,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
         },
         "body": json.dumps(jwks),
     }
+
+
+cold_start.finished()

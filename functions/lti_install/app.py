@@ -8,6 +8,9 @@ configuration never loads them.
 
 from __future__ import annotations
 
+from coursebridge import cold_start  # before any other import: see its docstring
+
+# isort: split
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,3 +34,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
 
         return registration_endpoint(event)
     return json_error(404, "no such route")
+
+
+cold_start.finished()

@@ -3,6 +3,9 @@ the platform's notices (a course copied), checked the same way."""
 
 from __future__ import annotations
 
+from coursebridge import cold_start  # before any other import: see its docstring
+
+# isort: split
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,3 +24,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     if event.get("rawPath") == "/lti/notices":
         return notice_endpoint(event)
     return launch_endpoint(event)
+
+
+cold_start.finished()

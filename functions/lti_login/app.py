@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from coursebridge import cold_start  # before any other import: see its docstring
+
+# isort: split
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,3 +20,6 @@ tracer = Tracer(patch_modules=aws.TRACED_MODULES)
 @tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return login_endpoint(event)
+
+
+cold_start.finished()

@@ -7,6 +7,9 @@ SQS brings it back (then the DLQ); a class without a readable roster is logged, 
 
 from __future__ import annotations
 
+from coursebridge import cold_start  # before any other import: see its docstring
+
+# isort: split
 import json
 import time
 
@@ -55,3 +58,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+
+
+cold_start.finished()

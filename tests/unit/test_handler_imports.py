@@ -20,15 +20,36 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "common"
 
 # Loaded as Lambda loads the handler (its directory and the layer on the path); prints the
-# modules the import left in sys.modules.
+# modules the import left in sys.modules and what the garbage collector did meanwhile.
 _LOAD = """
-import importlib.util, json, sys
+import gc, importlib.util, json, sys
+during_init = []
+def count(phase, info):
+    if phase == "start" and "coursebridge.cold_start" in sys.modules:
+        during_init.append(info["generation"])
+gc.callbacks.append(count)
 spec = importlib.util.spec_from_file_location("app", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 sys.modules["app"] = module
 spec.loader.exec_module(module)
 assert callable(module.handler)
-print(json.dumps(sorted(sys.modules)))
+gc.callbacks.remove(count)
+from pydantic import BaseModel
+built = sorted(
+    f"{name}.{attr}"
+    for name, loaded in list(sys.modules.items())
+    if name.startswith("coursebridge.")
+    for attr, value in vars(loaded).items()
+    if isinstance(value, type) and issubclass(value, BaseModel)
+    and value.__module__ == name and value.__pydantic_complete__
+)
+print(json.dumps({
+    "built_models": built,
+    "modules": sorted(sys.modules),
+    "collections_during_init": len(during_init),
+    "collector_on": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
+}))
 """
 
 _PAGES_ONLY = ("jinja2",)  # templates are built on the first render
@@ -72,7 +93,7 @@ NOT_AT_IMPORT = {
 }
 
 
-def _imported_by(handler: str) -> set[str]:
+def _load(handler: str) -> dict:
     function_dir = ROOT / "functions" / handler
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "CB_"))}
     env.update(
@@ -88,12 +109,35 @@ def _imported_by(handler: str) -> set[str]:
         text=True,
         check=True,
     )
-    return set(json.loads(done.stdout))
+    return json.loads(done.stdout)
+
+
+HANDLERS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_a_handler_initializes_without_a_collection_or_a_model_build(handler):
+    """coursebridge/cold_start.py: from the handler's first import on, the collector is
+    paused while its modules load; what they made is frozen, and the collector is back on
+    for the requests."""
+    body = ast.parse((ROOT / "functions" / handler / "app.py").read_text()).body
+    imports = [n for n in body if isinstance(n, ast.Import | ast.ImportFrom)]
+    first = next(
+        n for n in imports if not (isinstance(n, ast.ImportFrom) and n.module == "__future__")
+    )
+    assert isinstance(first, ast.ImportFrom) and first.module == "coursebridge"
+    assert [alias.name for alias in first.names] == ["cold_start"]
+    assert ast.unparse(body[-1]) == "cold_start.finished()"
+    loaded = _load(handler)
+    assert loaded["collections_during_init"] == 0
+    assert loaded["built_models"] == []  # coursebridge/model.py: built on first use
+    assert loaded["collector_on"] is True
+    assert loaded["frozen"] > 10_000
 
 
 @pytest.mark.parametrize("handler", sorted(NOT_AT_IMPORT))
 def test_a_handler_import_leaves_what_only_some_requests_need(handler):
-    loaded = _imported_by(handler)
+    loaded = set(_load(handler)["modules"])
     early = sorted(
         name
         for name in NOT_AT_IMPORT[handler]

@@ -17,6 +17,8 @@ LAYER = Path(__file__).resolve().parents[2] / "layers" / "common" / "coursebridg
 LEVELS = {
     "aws": 0,
     "settings": 0,
+    "model": 0,
+    "cold_start": 0,
     "backoff": 0,
     "outbound": 0,
     "spreadsheet": 0,

@@ -21,9 +21,10 @@ import json
 import threading
 import time
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from coursebridge import aws
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store.dynamo import new_id
 from coursebridge.store.members import Role as Role  # a session acts in a membership's role
@@ -32,7 +33,7 @@ COOKIE_NAME = "cb_session"
 DEFAULT_LIFETIME_SECONDS = 8 * 3600
 
 
-class Session(BaseModel):
+class Session(Model):
     sid: str = Field(default_factory=lambda: new_id("ses"))
     account_id: str
     org_id: str
@@ -162,7 +163,7 @@ SIGN_IN_LIFETIME_SECONDS = 12 * 3600
 _SIGN_IN_DOMAIN = b"coursebridge sign-in session v1"
 
 
-class SignedIn(BaseModel):
+class SignedIn(Model):
     """The account itself, no class or unit: the sign-in pages and the Admin Portal.
 
     ``session_epoch`` is the account's at sign-in: a password change raises the

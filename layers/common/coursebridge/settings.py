@@ -10,10 +10,12 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from coursebridge.model import Model
 
 
-class Settings(BaseModel):
+class Settings(Model):
     """What every function needs to find its resources. Names match template.yaml's
     Globals.Function.Environment.Variables (case-insensitive)."""
 

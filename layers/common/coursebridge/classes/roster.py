@@ -12,17 +12,18 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from coursebridge.accounts.roles import roster_scope
 from coursebridge.grades.lms_state import NOT_SENT, LmsState, lms_state
+from coursebridge.model import Model
 from coursebridge.store.gradebook import GradebookStore, GradeRecord
 from coursebridge.store.members import Member, MemberStore
 
 Status = Literal["not opened", "opened", "graded", "released", "changed since release"]
 
 
-class RosterRow(BaseModel):
+class RosterRow(Model):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     account_id: str

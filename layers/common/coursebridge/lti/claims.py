@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.store.deep_links import DeepLinkingSettings
 
 __all__ = ["AgsEndpoint", "DeepLinkingSettings", "LaunchClaims", "MessageType"]
@@ -22,7 +23,7 @@ DL_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_s
 MessageType = Literal["LtiResourceLinkRequest", "LtiDeepLinkingRequest"]
 
 
-class AgsEndpoint(BaseModel):
+class AgsEndpoint(Model):
     """The Assignment and Grade Services claim of the launch."""
 
     scope: list[str] = Field(default_factory=list)
@@ -33,7 +34,7 @@ class AgsEndpoint(BaseModel):
 UNIT_ID_PARAM = "unit_id"  # the custom parameter our Deep Linking response puts on a link
 
 
-class LaunchClaims(BaseModel):
+class LaunchClaims(Model):
     launch_id: str  # our id for this launch (audit, logs); not from the token
     issuer: str
     client_id: str

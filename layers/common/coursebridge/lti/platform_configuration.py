@@ -27,9 +27,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from coursebridge.lti.tool_description import CANVAS, DEEP_LINKING, RESOURCE_LINK
+from coursebridge.model import Model
 from coursebridge.outbound import (
     REGISTRATION_LIMITS,
     DeadlineExceeded,
@@ -55,7 +56,7 @@ class ConfigurationRefused(Exception):
         self.message = message
 
 
-class PlatformConfiguration(BaseModel):
+class PlatformConfiguration(Model):
     configuration_url: str
     issuer: str
     authorization_endpoint: str

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import claims, keys, usernames
 from coursebridge.store.dynamo import is_conditional_failure, new_id, now_epoch, users_table
@@ -49,7 +50,7 @@ def normalize_email(email: str | None) -> str | None:
     return cleaned or None
 
 
-class Account(BaseModel):
+class Account(Model):
     account_id: str = Field(default_factory=lambda: new_id("acc"))
     email: str | None = None
     username: str | None = None  # store/usernames.py; given when the account is created

@@ -20,8 +20,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
@@ -33,7 +34,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class AuditRecord(BaseModel):
+class AuditRecord(Model):
     org_id: str
     action: str
     account_id: str

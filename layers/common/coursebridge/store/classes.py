@@ -22,8 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import (
@@ -41,7 +42,7 @@ NEW = "attribute_not_exists(pk)"
 MAX_TRANSACTION = 100
 
 
-class ClassRecord(BaseModel):
+class ClassRecord(Model):
     class_id: str = Field(default_factory=lambda: new_id("cls"))
     org_id: str
     title: str
@@ -70,7 +71,7 @@ class ClassRecord(BaseModel):
         )
 
 
-class UnitRecord(BaseModel):
+class UnitRecord(Model):
     unit_id: str = Field(default_factory=lambda: new_id("unt"))
     class_id: str
     org_id: str

@@ -13,15 +13,16 @@ import json
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure, now_epoch
 
 PENDING_SECONDS = 3600
 
 
-class DeepLinkingSettings(BaseModel):
+class DeepLinkingSettings(Model):
     """The LTI Deep Linking settings claim (kept with the pending request it answers).
 
     ``data`` is opaque to the tool (Deep Linking 2.0 §4.4.1): any JSON value the
@@ -42,7 +43,7 @@ class DeepLinkingSettings(BaseModel):
         return "data" in self.model_fields_set
 
 
-class PendingDeepLink(BaseModel):
+class PendingDeepLink(Model):
     class_id: str
     account_id: str
     launch_id: str

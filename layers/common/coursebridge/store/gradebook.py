@@ -26,8 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, batch_get, dynamodb_client, now_epoch
@@ -120,7 +120,7 @@ def unit_grade_items(unit_id: str) -> tuple[int, list[dict[str, Any]]]:
     return epoch, items
 
 
-class GradeRecord(BaseModel):
+class GradeRecord(Model):
     """A grade item read under its unit's release epoch: the one model of that item
     (Release Grades reads it through its ``GradeState`` view)."""
 
@@ -207,7 +207,7 @@ def _decimal(value: Any) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-class GradeWrite(BaseModel):
+class GradeWrite(Model):
     class_id: str
     unit_id: str
     account_id: str

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
 from coursebridge.store.transactions import single_use_delete
 
 
-class PendingInvitation(BaseModel):
+class PendingInvitation(Model):
     token_hash: str
     account_id: str
     org_id: str

@@ -18,14 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import claims, keys
 from coursebridge.store.dynamo import batch_get, is_conditional_failure, now_epoch, users_table
 
 
-class LmsLink(BaseModel):
+class LmsLink(Model):
     registration_id: str
     issuer: str
     sub: str

@@ -22,9 +22,9 @@ import time
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from coursebridge.backoff import is_transient
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import (
@@ -39,7 +39,7 @@ from coursebridge.store.transactions import WriteConflict, cancellation
 Role = Literal["TEACHER", "STUDENT"]  # what a membership (and so a session) acts as
 
 
-class Member(BaseModel):
+class Member(Model):
     class_id: str
     account_id: str
     role: Role
@@ -108,7 +108,7 @@ def _confirmed_at(item: dict[str, Any]) -> int | None:
     return _epoch(item.get("updatedAt"))
 
 
-class Visit(BaseModel):
+class Visit(Model):
     account_id: str
     first_launch_at: int
     last_launch_at: int

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from coursebridge.backoff import is_transient
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.audit import AuditRecord
@@ -52,7 +53,7 @@ SETTINGS = {
 }
 
 
-class Org(BaseModel):
+class Org(Model):
     org_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
     schools: list[str] = Field(default_factory=list)

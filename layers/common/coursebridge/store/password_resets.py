@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table
@@ -25,7 +24,7 @@ from coursebridge.store.throttle import claim_window_slot
 from coursebridge.store.transactions import single_use_delete
 
 
-class PendingReset(BaseModel):
+class PendingReset(Model):
     token_hash: str
     account_id: str
     session_epoch: int

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field, HttpUrl, ValidationInfo, field_validator
+from pydantic import Field, HttpUrl, ValidationInfo, field_validator
 
 from coursebridge.backoff import is_transient
+from coursebridge.model import Model
 from coursebridge.outbound import UrlNotAllowed, outbound_policy
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
@@ -45,7 +46,7 @@ class PlatformNotFound(Exception):
         super().__init__(f"no platform {issuer} with client_id {client_id}")
 
 
-class PlatformRegistration(BaseModel):
+class PlatformRegistration(Model):
     issuer: str = Field(min_length=1, max_length=512)
     client_id: str = Field(min_length=1, max_length=256)
     # Launches of any deployment of this client are accepted: only a Dynamic Registration

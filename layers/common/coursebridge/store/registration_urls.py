@@ -18,8 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.audit import AuditRecord
@@ -30,7 +31,7 @@ KEPT_AFTER_EXPIRY = 30 * 24 * 3600
 CLAIM_SECONDS = 60
 
 
-class RegistrationUrl(BaseModel):
+class RegistrationUrl(Model):
     token_hash: str = Field(min_length=64, max_length=64)
     org_id: str = Field(min_length=1)
     expires_at: int

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from coursebridge.model import Model
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, now_epoch
 from coursebridge.store.queries import query_all
 
 
-class RosterSource(BaseModel):
+class RosterSource(Model):
     class_id: str
     org_id: str
     registration_id: str

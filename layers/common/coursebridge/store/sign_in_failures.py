@@ -22,15 +22,15 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from coursebridge.backoff import until_processed
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, dynamodb_client, is_conditional_failure
 
 
-class FailureCount(BaseModel):
+class FailureCount(Model):
     failures: int = 0
     window_start: int = 0
     last_failure_at: int = 0

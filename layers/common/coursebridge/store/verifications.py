@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
+from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
@@ -29,7 +29,7 @@ from coursebridge.store.throttle import claim_window_slot
 from coursebridge.store.transactions import single_use_delete
 
 
-class PendingVerification(BaseModel):
+class PendingVerification(Model):
     token_hash: str
     account_id: str
     org_id: str

@@ -58,6 +58,9 @@ format: $(VENV)/.installed
 template: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) validate --lint
 	$(SAM_ENV) $(SAM) build --cached
+	@# the layer ships bytecode for the runtime's Python (layers/common/Makefile)
+	@test -f .aws-sam/build/CommonLayer/python/coursebridge/store/__pycache__/keys.cpython-312.pyc \
+		|| { echo "the built layer has no bytecode"; exit 1; }
 
 ## make checkov: the template's security scan; the checks skipped are answered in docs/SECURITY.md
 CHECKOV_ANSWERED := CKV_AWS_116,CKV_AWS_117,CKV_AWS_173,CKV_AWS_115,CKV_AWS_158,CKV_AWS_119,CKV_AWS_149,CKV_AWS_27,CKV_AWS_18

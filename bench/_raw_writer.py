@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from coursebridge import aws
+from coursebridge.collector import no_full_collections
 from coursebridge.imports import run as import_run
 from coursebridge.imports.apply import MAX_ACTIONS, WORKERS, wire_action
 from coursebridge.settings import get_settings
@@ -54,7 +55,7 @@ def raw_transactions(path: Path) -> list[list[list[dict]]]:
 def write_all(batches: list[list[list[dict]]]) -> None:
     """Each batch's transactions from a pool of the importer's size, batch after batch."""
     client = aws.bulk_client("dynamodb")
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with no_full_collections(), ThreadPoolExecutor(WORKERS) as pool:  # as the importer writes
         for batch in batches:
             list(
                 pool.map(lambda actions: client.transact_write_items(TransactItems=actions), batch)

@@ -10,20 +10,28 @@ at least): the ratio is the figure to compare between machines, the milliseconds
 machine's. A separate
 ``-X importtime`` run per handler names the imports that cost the most.
 
+The layer is imported as it is deployed: compiled to bytecode (layers/common/Makefile, which
+``sam build`` runs), from a copy compiled the same way in a temporary directory; the
+libraries come from the virtualenv, compiled by pip when it installed them.
+
     .venv/bin/python -m bench.handler_import [--runs 5] [--top 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import py_compile
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYER = ROOT / "layers" / "common"
+SOURCE_LAYER = ROOT / "layers" / "common"
 TARGET_MS = 250
 LOADER = """
 import importlib.util, sys, time
@@ -39,11 +47,11 @@ spec.loader.exec_module(module)
 """
 
 
-def _env(function_dir: Path | None) -> dict[str, str]:
+def _env(function_dir: Path | None, layer: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "CB_"))}
     paths = [str(function_dir)] if function_dir else []
     env.update(
-        PYTHONPATH=os.pathsep.join([*paths, str(LAYER)]),
+        PYTHONPATH=os.pathsep.join([*paths, str(layer)]),
         LAMBDA_TASK_ROOT=str(function_dir or ROOT),
         AWS_LAMBDA_FUNCTION_NAME="bench-handler-import",
         AWS_DEFAULT_REGION="us-east-1",
@@ -52,11 +60,13 @@ def _env(function_dir: Path | None) -> dict[str, str]:
     return env
 
 
-def _run(body: str, function_dir: Path | None, importtime: bool = False) -> tuple[float, str]:
+def _run(
+    body: str, function_dir: Path | None, layer: Path, importtime: bool = False
+) -> tuple[float, str]:
     args = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c"]
     done = subprocess.run(
         [*args, LOADER.format(body=body)],
-        env=_env(function_dir),
+        env=_env(function_dir, layer),
         capture_output=True,
         text=True,
         check=True,
@@ -64,14 +74,16 @@ def _run(body: str, function_dir: Path | None, importtime: bool = False) -> tupl
     return float(done.stdout.split()[-1]), done.stderr
 
 
-def median_ms(body: str, function_dir: Path | None, runs: int) -> float:
-    return statistics.median(_run(body, function_dir)[0] for _ in range(runs))
+def median_ms(body: str, function_dir: Path | None, layer: Path, runs: int) -> float:
+    return statistics.median(_run(body, function_dir, layer)[0] for _ in range(runs))
 
 
-def heaviest(body: str, function_dir: Path | None, top: int) -> list[tuple[str, float]]:
+def heaviest(
+    body: str, function_dir: Path | None, layer: Path, top: int
+) -> list[tuple[str, float]]:
     """The ``top`` imports with the largest own time plus that of the modules they alone
     pulled in, among those at most three levels deep (``-X importtime`` cumulative)."""
-    _, trace = _run(body, function_dir, importtime=True)
+    _, trace = _run(body, function_dir, layer, importtime=True)
     found: list[tuple[str, float]] = []
     for line in trace.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -84,6 +96,15 @@ def heaviest(body: str, function_dir: Path | None, top: int) -> list[tuple[str, 
     return found[:top]
 
 
+def compiled_layer(into: Path) -> Path:
+    """A copy of the layer's package compiled as layers/common/Makefile compiles it."""
+    shutil.copytree(SOURCE_LAYER / "coursebridge", into / "coursebridge")
+    invalidation = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    if not compileall.compile_dir(into, quiet=1, invalidation_mode=invalidation):
+        raise SystemExit("the layer does not compile")
+    return into
+
+
 def handlers() -> list[Path]:
     return sorted((ROOT / "functions").glob("*/app.py"))
 
@@ -93,16 +114,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--top", type=int, default=5)
     args = parser.parse_args(argv or [])
-    baseline = median_ms("import boto3", None, args.runs)
-    print(f"baseline `import boto3`: {baseline:.0f} ms CPU (median of {args.runs}; this machine's)")
+    with tempfile.TemporaryDirectory() as tmp:
+        measure(compiled_layer(Path(tmp)), args.runs, args.top)
+
+
+def measure(layer: Path, runs: int, top_imports: int) -> None:
+    baseline = median_ms("import boto3", None, layer, runs)
+    print(f"baseline `import boto3`: {baseline:.0f} ms CPU (median of {runs}; this machine's)")
     print(f"{'handler':<16}{'CPU ms':>7}{'÷ boto3':>9}  heaviest imports (wall ms, -X importtime)")
     worst = 0.0
     for path in handlers():
         body = LOAD_HANDLER.format(path=str(path))
-        ms = median_ms(body, path.parent, args.runs)
+        ms = median_ms(body, path.parent, layer, runs)
         worst = max(worst, ms)
         top = ", ".join(
-            f"{name} {cost:.0f}" for name, cost in heaviest(body, path.parent, args.top)
+            f"{name} {cost:.0f}" for name, cost in heaviest(body, path.parent, layer, top_imports)
         )
         print(f"{path.parent.name:<16}{ms:>7.0f}{ms / baseline:>9.2f}  {top}")
     verdict = "within" if worst <= TARGET_MS else "over"

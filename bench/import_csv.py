@@ -30,9 +30,10 @@ single-digit milliseconds): each request waits that long before it is sent, conc
 ones together.
 
 The raw writer, measured in the same run on the big file right after the batched importer,
-writes the same three items per new user with the same transactions (whole users, up to 100
-actions), the same batches of 1,000 rows and the same 4 requests in flight, built before the
-clock starts: no S3, parsing, validation, planning or checkpoints. The importer's rows/s over
+writes the same four items per new user with the same transactions (whole users, up to 100
+actions), the same batches of 1,000 rows and the same 4 requests in flight, under the same
+garbage-collector policy (coursebridge/collector.py), built before the clock starts: no S3,
+parsing, validation, planning or checkpoints. The importer's rows/s over
 the raw writer's is the share of DynamoDB Local's capacity the importer uses.
 
     .venv/bin/python -m bench.import_csv [--rows 100000] [--small 10000]

@@ -19,6 +19,7 @@ LEVELS = {
     "settings": 0,
     "model": 0,
     "cold_start": 0,
+    "collector": 0,
     "backoff": 0,
     "outbound": 0,
     "spreadsheet": 0,

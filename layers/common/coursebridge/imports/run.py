@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger
 
 from coursebridge import aws
 from coursebridge.accounts.sign_in_pages import sign_in_url
+from coursebridge.collector import no_full_collections
 from coursebridge.imports.apply import AccountBatches
 from coursebridge.imports.authority import Uploader, load_uploader
 from coursebridge.imports.batches import (
@@ -181,6 +182,7 @@ class Importer:
         allowed = self.uploader.schools
         writing: Future[None] | None = None
         with (
+            no_full_collections(),  # coursebridge/collector.py: a batch's objects hold no cycles
             AccountBatches(job.upload.job_id, on_answer=self._answered) as batches,
             ThreadPoolExecutor(1, thread_name_prefix="import-batch") as writer,
         ):

@@ -144,6 +144,31 @@ def test_a_long_import_hands_over_to_a_new_invocation(stack, monkeypatch):
     assert poller.invocations == 1
 
 
+def test_a_classic_mac_file_is_read_with_its_bare_cr_line_ends_after_a_hand_over(
+    stack, monkeypatch
+):
+    """Excel for Mac's "CSV (Macintosh)" ends every line with CR alone: the scan finds that,
+    the job keeps it, and the continuation reads on from the checkpoint with it."""
+    monkeypatch.setattr(run, "BATCH_ROWS", 100)
+    admin = make_admin()
+    mail_count(stack)
+    header = "firstName,lastName,email,isTeacher,issuedID,schoolID"
+    body = "\r".join([header, *user_lines(150), "Bad,Row,not-an-email,0,X1,S1"]) + "\r"
+    uploaded = upload(stack, admin, body.encode(), name="mac.csv")
+    remaining = iter([900_000, 1_000] + [900_000] * 100)  # lease, then after batch 1
+    monkeypatch.setattr(LambdaContext, "get_remaining_time_in_millis", lambda self: next(remaining))
+    stack.make_pollers()["CsvImportFunction"].poll_once(wait_seconds=5)
+    job = job_for(stack, uploaded)
+    assert (job.status, job.newline, job.row) == ("importing", "\r", 102)
+    done = run_until_done(stack, uploaded)
+    assert done.counts == {"created": 150, "updated": 0, "unchanged": 0, "failed": 1}
+    report, _errors_csv = read_report(stack, done)
+    assert report["errors"] == [
+        {"row": 152, "field": "email", "message": "Validation isEmail on email failed"}
+    ]
+    assert account_by_email("user149@example.com").last_name == "Last149"
+
+
 def test_dry_run_changes_nothing_but_reports(stack):
     admin = make_admin()
     mail_count(stack)

@@ -122,7 +122,7 @@ def test_header_is_case_insensitive_trimmed_any_order_extra_columns_listed():
     data += b"jane@example.com,hi,S1,Jane,Doe,0,7\n"
     result, _ = scan(data)
     assert result.header.ignored == ["Notes"]
-    (record,) = list(open_records(chunks(data))[2])[1:]
+    (record,) = list(open_records(chunks(data))[1])[1:]
     row = validate_record(record, result.header, {"S1"})
     assert isinstance(row, UserRow)
     assert (row.first_name, row.email, row.school_id, row.issued_id) == (
@@ -156,7 +156,7 @@ def test_duplicates_name_each_other_case_insensitively_and_per_school():
 
 def test_row_numbers_follow_the_spreadsheet_with_quoted_line_breaks_and_blank_rows():
     data = (HEADER + '\nJane,"Doe\nSmith",j@x.com,0,1,S1\n\nTom,Lee,t@x.com,0,2,S1\n').encode()
-    records = list(open_records(chunks(data))[2])
+    records = list(open_records(chunks(data))[1])
     assert [(r.row, r.line) for r in records] == [(1, 1), (2, 3), (3, 4), (4, 5)]
 
 
@@ -189,7 +189,7 @@ ROW_ERRORS = [
 )
 def test_row_errors(line, expected):
     data = (HEADER + "\n" + line + "\n").encode()
-    header_record, record = list(open_records(chunks(data))[2])
+    header_record, record = list(open_records(chunks(data))[1])
     result = validate_record(record, Header.from_cells(header_record.cells), {"S1"})
     assert isinstance(result, RowFailure)
     assert {(e.field, e.message) for e in result.errors} == set(expected)
@@ -198,10 +198,82 @@ def test_row_errors(line, expected):
 
 def test_trailing_empty_cells_are_tolerated_and_email_is_lower_cased():
     data = (HEADER + "\nJane,Doe,Jane@Example.COM,1,1,S1,,\n").encode()
-    header_record, record = list(open_records(chunks(data))[2])
+    header_record, record = list(open_records(chunks(data))[1])
     row = validate_record(record, Header.from_cells(header_record.cells), {"S1"})
     assert isinstance(row, UserRow)
     assert (row.email, row.is_teacher) == ("jane@example.com", True)
+
+
+def _validated(data: bytes) -> list[UserRow | RowFailure]:
+    header_record, *records = list(open_records(chunks(data))[1])
+    header = Header.from_cells(header_record.cells)
+    return [validate_record(record, header, {"S1"}) for record in records]
+
+
+def test_a_row_may_leave_out_trailing_columns_the_import_ignores():
+    """Some exports stop a row at its last non-empty cell: an empty "notes" column after
+    the required ones is no reason to fail the row."""
+    data = (
+        HEADER + ",notes,grade\n" + GOOD + "\n" + GOOD.replace("1001", "1002") + ",x\n"
+    ).encode()
+    short, partial = _validated(data)
+    assert isinstance(short, UserRow) and short.issued_id == "1001"
+    assert isinstance(partial, UserRow) and partial.issued_id == "1002"
+
+
+def test_a_row_that_stops_before_a_required_column_is_misaligned():
+    data = ("notes," + HEADER + "\nx,Jane,Doe,jane@example.com,0,1001\n").encode()
+    (row,) = _validated(data)
+    assert isinstance(row, RowFailure)
+    assert {(e.field, e.message) for e in row.errors} == {
+        ("", "Row has 6 fields but the header has 7"),
+        ("schoolID", "Missing value for schoolID"),
+    }
+
+
+def test_a_row_with_cells_past_the_header_is_misaligned():
+    """An unquoted comma in a name pushes every later cell one column on."""
+    (row,) = _validated((HEADER + "\nJane,Doe, Jr.,jane@example.com,0,1001,S1\n").encode())
+    assert isinstance(row, RowFailure)
+    assert ("", "Row has 7 fields but the header has 6") in {
+        (e.field, e.message) for e in row.errors
+    }
+
+
+CLASSIC_MAC = (HEADER + "\r" + GOOD + '\r"Ann","Lee\rSmith",ann@example.com,1,1002,S1\r').encode()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_a_file_whose_lines_end_with_a_bare_cr_reads_like_any_other(encoding):
+    """Excel for Mac's "CSV (Macintosh)": every line ends with CR alone. Rows, quoted line
+    breaks and the resume offsets work as with LF."""
+    text = CLASSIC_MAC.decode()
+    data = text.encode(encoding) if encoding == "utf-8" else b"\xff\xfe" + text.encode(encoding)
+    result, _ = scan(data)
+    assert (result.newline, result.rows) == ("\r", 2)
+    rest = data[result.body_start :]
+    lines = decode_lines(chunks(rest), result.encoding, result.body_start, newline="\r")
+    records = [r for r in read_records(lines, first_row=2) if r.cells]
+    assert [r.cells for r in records] == [
+        GOOD.split(","),
+        ["Ann", "Lee\rSmith", "ann@example.com", "1", "1002", "S1"],
+    ]
+    assert [r.row for r in records] == [2, 3]
+    assert records[-1].end == len(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "newline"),
+    [
+        pytest.param((HEADER + "\r\n" + GOOD + "\r\n").encode(), "\n", id="CRLF"),
+        pytest.param((HEADER + "\n" + GOOD + "\r\n").encode(), "\n", id="LF"),
+        pytest.param((HEADER + "\r" + GOOD + "\r").encode(), "\r", id="bare CR"),
+        pytest.param((HEADER + "\r\n").encode()[:-1] + b"\n" + GOOD.encode(), "\n", id="CRLF cut"),
+    ],
+)
+def test_the_line_break_is_the_one_the_first_line_ends_with(data, newline):
+    """Chunks of 7 bytes: the first line's end may straddle two of them."""
+    assert scan(data)[0].newline == newline
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be"])

@@ -1,9 +1,11 @@
 """Bytes → text lines, incrementally, with the byte offset where each line ends.
 
 The encoding is taken from the byte-order mark (UTF-8 with or without BOM, UTF-16
-LE/BE with BOM). Lines are split on the encoded newline before decoding, so every
-line ends on a character boundary and its end offset is a safe place to resume
-(an S3 ranged GET from that offset continues the file exactly).
+LE/BE with BOM). Lines end with LF (CRLF included), or with a bare CR where the whole
+file uses those (Excel for Mac's "CSV (Macintosh)"), which the first line's end shows.
+Lines are split on the encoded line break before decoding, so every line ends on a
+character boundary and its end offset is a safe place to resume (an S3 ranged GET
+from that offset continues the file exactly).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-_NEWLINES = {"utf-8": b"\n", "utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}
+LF, CR = "\n", "\r"
 _NOT_TEXT = (
     (b"PK\x03\x04", "an Excel workbook or ZIP archive"),
     (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"),
@@ -44,6 +46,18 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
         if head.startswith(bom):
             return encoding, len(bom)
     return "utf-8", 0
+
+
+def sniff_newline(head: bytes, encoding: str) -> str | None:
+    """``CR`` when the first line of ``head`` ends with a CR not followed by LF, ``LF`` when
+    it ends with LF (or CRLF); None while ``head`` shows neither end yet."""
+    head = head[: MAX_LINE_BYTES + 4]
+    usable = len(head) - len(head) % 2 if encoding != "utf-8" else len(head)
+    text = head[:usable].decode(encoding, errors="replace")
+    lf, cr = text.find(LF), text.find(CR)
+    if cr >= 0 and (lf < 0 or cr < lf) and cr + 1 < len(text):
+        return LF if text[cr + 1] == LF else CR
+    return LF if lf >= 0 else None
 
 
 def _split(chunks: Iterable[bytes], newline: bytes, start: int) -> Iterator[tuple[bytes, int]]:
@@ -74,11 +88,11 @@ def _split(chunks: Iterable[bytes], newline: bytes, start: int) -> Iterator[tupl
 
 
 def decode_lines(
-    chunks: Iterable[bytes], encoding: str, start: int, first_line: int = 1
+    chunks: Iterable[bytes], encoding: str, start: int, first_line: int = 1, newline: str = LF
 ) -> Iterator[Line]:
-    """Text lines (newline kept, which the csv module needs for quoted line breaks)."""
+    """Text lines (line break kept, which the csv module needs for quoted line breaks)."""
     number = first_line
-    for raw, end in _split(chunks, _NEWLINES[encoding], start):
+    for raw, end in _split(chunks, newline.encode(encoding), start):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as error:

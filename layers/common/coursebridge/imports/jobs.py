@@ -49,6 +49,7 @@ class Job:
     password_hash: str | None = None
     size: int = 0
     encoding: str = "utf-8"
+    newline: str = "\n"  # "\r" for a file whose lines end with a bare CR (imports/decode.py)
     offset: int = 0
     row: int = 1
     line: int = 1
@@ -99,6 +100,7 @@ class Job:
             "passwordHash": self.password_hash,
             "size": self.size,
             "encoding": self.encoding,
+            "newline": self.newline,
             "offset": self.offset,
             "row": self.row,
             "line": self.line,
@@ -126,6 +128,7 @@ class Job:
             password_hash=item.get("passwordHash"),
             size=int(item.get("size", 0)),
             encoding=item.get("encoding", "utf-8"),
+            newline=item.get("newline", "\n"),  # jobs stored before it was kept: LF
             offset=int(item.get("offset", 0)),
             row=int(item.get("row", 1)),
             line=int(item.get("line", 1)),

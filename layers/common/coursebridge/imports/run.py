@@ -157,7 +157,7 @@ class Importer:
             job.status = "reporting"
             self._save()
             return
-        job.encoding = result.encoding
+        job.encoding, job.newline = result.encoding, result.newline
         job.header = result.header.to_state()
         job.offset, job.row, job.line = result.body_start, result.first_row, result.first_line
         job.rows_total = result.rows
@@ -176,7 +176,8 @@ class Importer:
         """
         job = self.job
         header = Header.from_state(job.header or {})
-        lines = decode_lines(self.source.chunks(job.offset), job.encoding, job.offset, job.line)
+        chunks = self.source.chunks(job.offset)
+        lines = decode_lines(chunks, job.encoding, job.offset, job.line, newline=job.newline)
         duplicates = DuplicateCursor(self.jobs.duplicates_from(job, job.row))
         mailer = self._welcome_mailer()
         allowed = self.uploader.schools

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 
-from coursebridge.imports.decode import decode_lines, sniff_encoding
+from coursebridge.imports.decode import (
+    LF,
+    MAX_LINE_BYTES,
+    decode_lines,
+    sniff_encoding,
+    sniff_newline,
+)
 from coursebridge.imports.duplicates import DuplicateFinder
 from coursebridge.imports.errors import FileError, RowError
 from coursebridge.imports.parse import (
@@ -28,6 +34,7 @@ from coursebridge.imports.validate import cell, email_key
 @dataclass
 class ScanResult:
     encoding: str
+    newline: str  # decode.LF or decode.CR
     header: Header
     body_start: int  # offset of the first row after the header
     first_row: int
@@ -35,39 +42,60 @@ class ScanResult:
     rows: int
 
 
-def open_records(chunks: Iterator[bytes]) -> tuple[str, int, Iterator[Record], str]:
-    """Sniff the encoding from the first bytes and the delimiter from the header line;
-    return (encoding, BOM size, records, delimiter). An Excel ``sep=`` line is read
-    and skipped, as Excel does: the header after it is row 1."""
-    first = b""
+@dataclass(frozen=True)
+class Layout:
+    """How the file is written, from its first bytes and its header line."""
+
+    encoding: str
+    bom: int  # bytes of byte-order mark before the first line
+    newline: str
+    delimiter: str
+
+
+def _head(chunks: Iterator[bytes]) -> bytes:
+    """The first bytes: enough to see the encoding and the first line's end."""
+    head = b""
     for chunk in chunks:
-        first += chunk
-        if len(first) >= 4:
+        head += chunk
+        if len(head) < 4:  # the longest byte-order mark, and a byte more
+            continue
+        encoding, bom = sniff_encoding(head)
+        if sniff_newline(head[bom:], encoding) or len(head) > MAX_LINE_BYTES:
             break
+    return head
+
+
+def open_records(chunks: Iterator[bytes]) -> tuple[Layout, Iterator[Record]]:
+    """Sniff the encoding from the first bytes, the line break from the first line's end
+    and the delimiter from the header line; return that layout and the records. An Excel
+    ``sep=`` line is read and skipped, as Excel does: the header after it is row 1."""
+    first = _head(chunks)
     if not first.strip(b"\xef\xbb\xbf\xff\xfe\x00 \r\n\t"):
         raise FileError("empty", "The file is empty.")
     encoding, bom = sniff_encoding(first)
-    lines = decode_lines(chain([first[bom:]], chunks), encoding, start=bom)
+    newline = sniff_newline(first[bom:], encoding) or LF
+    lines = decode_lines(chain([first[bom:]], chunks), encoding, start=bom, newline=newline)
     first_line = next(lines)
     delimiter = declared_delimiter(first_line.text)
     if delimiter is None:
         delimiter = detect_delimiter(first_line.text)
         lines = chain([first_line], lines)
-    return encoding, bom, read_records(lines, delimiter=delimiter), delimiter
+    return Layout(encoding, bom, newline, delimiter), read_records(lines, delimiter=delimiter)
 
 
 def scan_file(
     chunks: Iterator[bytes], max_rows: int, finder: DuplicateFinder
 ) -> tuple[ScanResult, Iterator[RowError]]:
     """Raises FileError; returns the layout and the duplicate findings."""
-    encoding, _bom, records, delimiter = open_records(chunks)
+    layout, records = open_records(chunks)
     header_record = _header_record(records)
-    header = Header.from_cells(header_record.cells, delimiter)
+    header = Header.from_cells(header_record.cells, layout.delimiter)
     rows = _find_duplicates(records, header, max_rows, finder)
     if rows == 0:
         raise FileError("no_rows", "The file has a header but no user rows.")
     result = ScanResult(
-        encoding=encoding,
+        encoding=layout.encoding,
+        newline=layout.newline,
         header=header,
         body_start=header_record.end,
         first_row=header_record.row + 1,

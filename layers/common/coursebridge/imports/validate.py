@@ -49,14 +49,15 @@ def _has_control_characters(value: str) -> bool:
 
 
 def _width_errors(record: Record, header: Header) -> list[RowError]:
+    """A row with non-empty cells past the header's last column, or one that stops before
+    a required column, is misaligned (an unquoted delimiter, a lost one). A row that only
+    leaves out trailing columns the import ignores, as some exports write an empty last
+    column, is read as if they were empty."""
     width = len(header.cells)
-    extra = record.cells[width:]
-    if len(record.cells) < width:
-        message = f"Row has {len(record.cells)} fields but the header has {width}"
-        return [RowError(record.row, "", message)]
-    if any(value.strip() for value in extra):
-        message = f"Row has {len(record.cells)} fields but the header has {width}"
-        return [RowError(record.row, "", message)]
+    given = len(record.cells)
+    stops_short = given < width and any(p >= given for p in header.index.values())
+    if stops_short or any(value.strip() for value in record.cells[width:]):
+        return [RowError(record.row, "", f"Row has {given} fields but the header has {width}")]
     return []
 
 

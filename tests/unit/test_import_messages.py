@@ -40,10 +40,12 @@ FILE_ERRORS = [
     ("one column missing", b"firstName,lastName,email,isTeacher,issuedID\nA,B,c@d.com,0,1\n", {"code": "missing_columns", "message": "Missing required column: schoolID"}),
     ("a semicolon header naming one column", b"email;Notes\nj@x.com;hi\n", {"code": "missing_columns", "message": "Missing required columns: firstName, lastName, isTeacher, issuedID, schoolID"}),
     ("duplicate column", (HEADER + ",Email\n" + GOOD + ",x\n").encode(), {"code": "duplicate_column", "message": "Duplicate column: Email"}),
-    ("a bad quote: the line it is on", body('"Jane"x,Doe,j@x.com,0,1,S1', GOOD), {"code": "not_csv", "message": "Row 2 (line 2) is not valid CSV: ',' expected after '\"'.", "line": 2}),
-    ("a bad quote on the second line of a record", body('Tom,"Lee\nX"y,t@x.com,0,2,S1'), {"code": "not_csv", "message": "Row 2 (line 3) is not valid CSV: ',' expected after '\"'.", "line": 3}),
-    ("a bad quote after a quoted line break", body('Tom,"Lee\nX",t@x.com,0,2,S1', '"Jane"x,Doe'), {"code": "not_csv", "message": "Row 3 (line 4) is not valid CSV: ',' expected after '\"'.", "line": 4}),
-    ("an unclosed quote: the line it opens on", body(GOOD, '"Jane,Doe', "more"), {"code": "not_csv", "message": "Row 3 (line 3) is not valid CSV: unexpected end of data.", "line": 3}),
+    ("a bad quote: the line it is on", body('"Jane"x,Doe,j@x.com,0,1,S1', GOOD), {"code": "not_csv", "message": "Row 2 (line 2) is not valid CSV: a quoted cell goes on after its closing quote (a ',' or the line's end must follow it; a quote inside a quoted cell is written twice: \"\").", "line": 2}),
+    ("a bad quote on the second line of a record", body('Tom,"Lee\nX"y,t@x.com,0,2,S1'), {"code": "not_csv", "message": "Row 2 (line 3) is not valid CSV: a quoted cell goes on after its closing quote (a ',' or the line's end must follow it; a quote inside a quoted cell is written twice: \"\").", "line": 3}),
+    ("a bad quote after a quoted line break", body('Tom,"Lee\nX",t@x.com,0,2,S1', '"Jane"x,Doe'), {"code": "not_csv", "message": "Row 3 (line 4) is not valid CSV: a quoted cell goes on after its closing quote (a ',' or the line's end must follow it; a quote inside a quoted cell is written twice: \"\").", "line": 4}),
+    ("an unclosed quote: the line it opens on", body(GOOD, '"Jane,Doe', "more"), {"code": "not_csv", "message": "Row 3 (line 3) is not valid CSV: a quote opened on this line is never closed.", "line": 3}),
+    ("a cell past the csv module's limit", body(GOOD, '"' + "x" * 140_000), {"code": "not_csv", "message": "Row 3 (line 3) is not valid CSV: a cell is longer than 131,072 characters (an unclosed quote?).", "line": 3}),
+    ("a bad quote in a tab-separated file", (HEADER.replace(",", "\t") + '\n"Jane"x\tDoe\n').encode(), {"code": "not_csv", "message": "Row 2 (line 2) is not valid CSV: a quoted cell goes on after its closing quote (a tab or the line's end must follow it; a quote inside a quoted cell is written twice: \"\").", "line": 2}),
     ("NUL characters", body(GOOD, "a\x00b,c"), {"code": "not_csv", "message": "Line 3 contains NUL characters: this is not a text CSV file.", "line": 3}),
     ("undecodable bytes", body(GOOD) + b"Ren\xe9,Roy,r@x.com,0,2,S1\n", {"code": "undecodable", "message": "Line 3 contains bytes that are not valid UTF-8 (byte 4 of the line): save the file as CSV UTF-8.", "line": 3}),
     ("an Excel workbook", b"PK\x03\x04\x14\x00\x06\x00", {"code": "not_csv", "message": "This is an Excel workbook or ZIP archive, not a CSV file: save it as CSV (UTF-8)."}),
@@ -66,7 +68,8 @@ def test_a_row_after_a_sep_line_is_numbered_as_excel_shows_it_and_its_line_as_th
     with pytest.raises(FileError) as caught:
         scan(data)
     assert (caught.value.message, caught.value.line) == (
-        "Row 2 (line 3) is not valid CSV: ';' expected after '\"'.",
+        "Row 2 (line 3) is not valid CSV: a quoted cell goes on after its closing quote (a ';' "
+        'or the line\'s end must follow it; a quote inside a quoted cell is written twice: "").',
         3,
     )
 

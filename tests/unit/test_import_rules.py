@@ -117,6 +117,15 @@ def test_accepted_encodings(encoded, label):
     assert record.end == len(encoded)
 
 
+def test_invisible_characters_around_header_names_are_not_part_of_them():
+    """A second byte-order mark (a file saved twice with one) and zero-width spaces that a
+    copy from a web page leaves in a cell: the admin sees the column names, so do we."""
+    header = "\ufeff" + HEADER.replace("email", "\u200bemail\u200b")
+    result, _ = scan(b"\xef\xbb\xbf" + (header + "\n" + GOOD + "\n").encode())
+    assert result.rows == 1 and result.header.index["firstName"] == 0
+    assert result.header.index["email"] == 2 and result.header.ignored == []
+
+
 def test_header_is_case_insensitive_trimmed_any_order_extra_columns_listed():
     data = b" EMAIL ,Notes,schoolid,FirstName,lastname,ISTEACHER,issuedid\n"
     data += b"jane@example.com,hi,S1,Jane,Doe,0,7\n"

@@ -39,6 +39,15 @@ def declared_delimiter(first_line: str) -> str | None:
     return None
 
 
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"  # BOMs and zero-width characters
+
+
+def _header_name(cell: str) -> str:
+    """A header cell as the admin sees it: trimmed, and without the invisible characters
+    some tools leave in it (a second byte-order mark, zero-width spaces)."""
+    return cell.translate(dict.fromkeys(map(ord, _INVISIBLE))).strip()
+
+
 @dataclass(frozen=True)
 class Record:
     row: int  # spreadsheet row: one per record, quoted line breaks included
@@ -58,7 +67,7 @@ class Header:
 
     @classmethod
     def from_cells(cls, cells: list[str], delimiter: str = ",") -> Header:
-        names = [cell.strip() for cell in cells]
+        names = [_header_name(cell) for cell in cells]
         if not any(names):
             raise FileError(
                 "no_header",
@@ -169,10 +178,31 @@ def read_records(
         except csv.Error as error:
             line = tracker.error_line()
             raise FileError(
-                "not_csv", f"Row {row} (line {line}) is not valid CSV: {error}.", line=line
+                "not_csv",
+                f"Row {row} (line {line}) is not valid CSV: {_csv_problem(error, delimiter)}.",
+                line=line,
             ) from None
         yield Record(row=row, cells=cells, line=tracker.line, end=tracker.end)
         row += 1
+
+
+def _csv_problem(error: csv.Error, delimiter: str) -> str:
+    """What the csv module found, in the words of someone editing the file."""
+    text = str(error)
+    shown = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
+    if text.endswith("expected after '\"'"):
+        return (
+            f"a quoted cell goes on after its closing quote (a {shown} or the line's end must "
+            'follow it; a quote inside a quoted cell is written twice: "")'
+        )
+    if text == "unexpected end of data":
+        return "a quote opened on this line is never closed"
+    if text.startswith("new-line character seen in unquoted field"):
+        return "a line break inside a cell that is not in quotes"
+    if text.startswith("field larger than field limit"):
+        limit = csv.field_size_limit()
+        return f"a cell is longer than {limit:,} characters (an unclosed quote?)"
+    return text
 
 
 def is_blank(cells: list[str]) -> bool:

@@ -8,11 +8,17 @@ import threading
 
 from coursebridge.collector import no_full_collections
 
+THRESHOLD = gc.get_threshold()  # the interpreter's, read outside any block
+
 
 def _collections_while_rows_pile_up() -> dict[int, int]:
     """Collections per generation while small dicts (rows of a big batch) pile up: enough
-    of them to grow what the collector tracks by far more than a quarter."""
-    how_many = max(100_000, len(gc.get_objects()) // 2)
+    of them for the collector to consider a full collection twice (after ``threshold[2]``
+    middle ones, each after ``threshold[1]`` young ones, each after ``threshold[0]`` new
+    objects: 3.13 counts more objects per young collection than 3.11), and to grow what it
+    tracks by far more than a quarter."""
+    young, middle, old = THRESHOLD
+    how_many = max(young * middle * old, len(gc.get_objects()) // 2)  # two objects a row
     counts = {0: 0, 1: 0, 2: 0}
 
     def count(phase: str, info: dict) -> None:

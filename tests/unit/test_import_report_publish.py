@@ -70,6 +70,14 @@ def test_both_documents_are_uploaded_under_the_stem_with_their_content_types(s3)
     assert published.csv_size == len(raw)
 
 
+def test_a_short_row_keeps_its_error_in_the_error_column(s3):
+    """A row that left out trailing columns: empty cells up to the header, then its error."""
+    failure = RowFailure(2, ["Jane", "x"], [RowError(2, "email", "Missing value for email")])
+    publish_report("bucket", "reports/acc_1/r.1", summary(), ["a", "b", "notes"], [failure])
+    _bucket, _type, raw = s3.uploads["reports/acc_1/r.1.errors.csv"]
+    assert raw.decode("utf-8-sig") == "a,b,notes,error\r\nJane,x,,Missing value for email\r\n"
+
+
 def test_a_file_error_report_is_the_errors_alone(s3):
     error = {"code": "not_csv", "message": "Row 2 (line 2) is not valid CSV.", "line": 2}
     published = summary(status="failed", counts={}, file_errors=[error])

@@ -51,6 +51,12 @@ def _json_head(summary: ReportSummary) -> dict:
     }
 
 
+def _padded(cells: list[str], width: int) -> list[str]:
+    """A row that stops short of the header gets empty cells up to it, so that its error
+    still sits in the ``error`` column."""
+    return cells + [""] * (width - len(cells))
+
+
 def write_report(
     summary: ReportSummary,
     header_cells: list[str] | None,
@@ -59,6 +65,7 @@ def write_report(
     csv_out: IO[str],
 ) -> None:
     """Stream both documents; fills ``summary.first_errors``."""
+    header = header_cells or []
     writer = csv.writer(csv_out, lineterminator="\r\n")
     json_out.write(json.dumps(_json_head(summary))[:-1] + ', "errors": [')
     if summary.file_errors:
@@ -66,7 +73,7 @@ def write_report(
         for file_error in summary.file_errors:
             writer.writerow([neutralise(str(file_error["message"]))])
     else:
-        writer.writerow([neutralise(c) for c in (header_cells or [])] + ["error"])
+        writer.writerow([neutralise(c) for c in header] + ["error"])
     first = True
     for failure in failures:
         messages = []
@@ -76,7 +83,9 @@ def write_report(
             messages.append(error.message)
             if len(summary.first_errors) < FIRST_ERRORS:
                 summary.first_errors.append(error)
-        writer.writerow([neutralise(c) for c in failure.cells] + ["; ".join(messages)])
+        writer.writerow(
+            [neutralise(c) for c in _padded(failure.cells, len(header))] + ["; ".join(messages)]
+        )
     json_out.write(
         '], "fileErrors": '
         + json.dumps(summary.file_errors, default=int)

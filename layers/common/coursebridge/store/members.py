@@ -17,13 +17,12 @@ What a session may do in a class is what this item says, never what the session 
 
 from __future__ import annotations
 
-import random
-import time
+from functools import partial
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from coursebridge.backoff import is_transient
+from coursebridge.backoff import is_transient, retry_transient
 from coursebridge.model import Model
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
@@ -257,23 +256,39 @@ MAX_TRANSACTION = 100
 NEW = "attribute_not_exists(pk)"
 
 
-def _refused_actions(actions: list[dict[str, Any]], attempts: int = 5) -> set[int] | None:
+def _refused_actions(actions: list[dict[str, Any]]) -> set[int] | None:
     """None when the transaction went through, else the indexes its conditions refused;
-    a transaction cancelled only by conflicting writes is sent again (jittered)."""
-    for attempt in range(attempts):
-        try:
-            dynamodb_client().transact_write_items(TransactItems=actions)
-        except ClientError as error:
-            if not is_transient(error):
-                cancelled = cancellation(error, actions)
-                if cancelled.refused:
-                    return set(cancelled.refused)
-                if not cancelled.only_conflicts:
-                    raise
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
-            continue
-        return None
-    raise WriteConflict()
+    one cancelled only by conflicting writes or throttling is sent again (backoff.py)."""
+    send = partial(dynamodb_client().transact_write_items, TransactItems=actions)
+    try:
+        retry_transient(send)
+    except ClientError as error:
+        if is_transient(error):
+            raise WriteConflict() from None
+        cancelled = cancellation(error, actions)
+        if cancelled.refused:
+            return set(cancelled.refused)
+        if cancelled.only_conflicts:
+            raise WriteConflict() from None
+        raise
+    return None
+
+
+def _membership_attributes(member: Member) -> dict[str, Any]:
+    """What a launch and a roster sync both write of a membership (None: absent)."""
+    return {
+        "kind": "membership",
+        "role": member.role,
+        "readOnly": member.read_only,
+        "name": member.name,
+        "sub": member.sub,
+        "issuer": member.issuer,
+        "registrationId": member.registration_id,
+        "email": member.email,
+        "studentId": member.student_id,
+        "gsi1pk": keys.classes_of_account(member.account_id),
+        "gsi1sk": member.class_id,
+    }
 
 
 def _roster_item(member: Member) -> dict[str, Any]:
@@ -281,20 +296,10 @@ def _roster_item(member: Member) -> dict[str, Any]:
     now = now_epoch()
     item: dict[str, Any] = {
         **keys.member(member.class_id, member.account_id),
-        "kind": "membership",
-        "role": member.role,
-        "readOnly": member.read_only,
-        "name": member.name,
-        "sub": member.sub,
-        "issuer": member.issuer,
-        "registrationId": member.registration_id,
-        "email": member.email,
-        "studentId": member.student_id,
+        **_membership_attributes(member),
         "joinedBy": "roster",
         "createdAt": now,
         "updatedAt": now,
-        "gsi1pk": keys.classes_of_account(member.account_id),
-        "gsi1sk": member.class_id,
     }
     return {k: v for k, v in item.items() if v is not None}
 
@@ -302,20 +307,10 @@ def _roster_item(member: Member) -> dict[str, Any]:
 def _enroll_update(member: Member) -> dict[str, Any]:
     now = now_epoch()
     values: dict[str, Any] = {
-        "role": member.role,
-        "readOnly": member.read_only,
+        **_membership_attributes(member),
         "menteeSubs": member.mentee_subs or None,
         "confirmedAt": now,
         "updatedAt": now,
-        "gsi1pk": keys.classes_of_account(member.account_id),
-        "gsi1sk": member.class_id,
-        "kind": "membership",
-        "name": member.name,
-        "sub": member.sub,
-        "issuer": member.issuer,
-        "registrationId": member.registration_id,
-        "email": member.email,
-        "studentId": member.student_id,
     }
     update = Update().set_all(values).set("createdAt", now, if_absent=True)
     # Whatever the LMS stopped sending goes: a stale email, or a mentor scope the

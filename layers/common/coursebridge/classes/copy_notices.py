@@ -56,12 +56,7 @@ def register_copy_notices(claims: LaunchClaims) -> bool:
     if registration is None or registration.registration_id != claims.registration_id:
         return False
     client = _NoticeClient(
-        platform=AgsPlatform(
-            claims.issuer,
-            claims.client_id,
-            str(registration.auth_token_url),
-            registration.registration_id,
-        ),
+        platform=AgsPlatform.of(registration),
         scopes=frozenset({NOTICE_HANDLERS_SCOPE}),
         sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
         retry=RetryPolicy(max_attempts=1),

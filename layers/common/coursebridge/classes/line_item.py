@@ -51,12 +51,7 @@ def _line_item_client(claims: LaunchClaims, scope: list[str]) -> AgsClient | Non
     if registration is None or registration.registration_id != claims.registration_id:
         return None
     return AgsClient(
-        platform=AgsPlatform(
-            claims.issuer,
-            claims.client_id,
-            str(registration.auth_token_url),
-            registration.registration_id,
-        ),
+        platform=AgsPlatform.of(registration),
         scopes=frozenset(scope),
         sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
         retry=RetryPolicy(max_attempts=1),

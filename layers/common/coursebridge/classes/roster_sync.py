@@ -82,12 +82,7 @@ def default_client_factory(
     source: RosterSource, registration: PlatformRegistration, deadline: float | None
 ) -> NrpsClient:
     return NrpsClient(
-        platform=AgsPlatform(
-            source.issuer,
-            source.client_id,
-            str(registration.auth_token_url),
-            registration.registration_id,
-        ),
+        platform=AgsPlatform.of(registration),
         scopes=frozenset({NRPS_SCOPE}),
         sign_assertion=KmsSigner(active_signing_key_id()).sign_jwt,
         deadline=deadline,

@@ -58,9 +58,7 @@ def default_client_factory(unit: UnitInfo, deadline: float | None) -> AgsClient:
         )
     signer = KmsSigner(active_signing_key_id())
     return AgsClient(
-        platform=AgsPlatform(
-            unit.issuer, unit.client_id, str(registration.auth_token_url), unit.registration_id
-        ),
+        platform=AgsPlatform.of(registration),
         scopes=unit.ags_scope,
         sign_assertion=signer.sign_jwt,
         deadline=deadline,

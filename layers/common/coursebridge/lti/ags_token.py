@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -31,6 +31,9 @@ from coursebridge import aws
 from coursebridge.settings import get_settings
 from coursebridge.store import keys
 from coursebridge.store.dynamo import app_table, is_conditional_failure
+
+if TYPE_CHECKING:
+    from coursebridge.store.platforms import PlatformRegistration
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_SECONDS = 300
@@ -47,6 +50,16 @@ class AgsPlatform:
     client_id: str
     token_url: str
     registration_id: str  # tokens are cached per registration, never shared across tenants
+
+    @classmethod
+    def of(cls, registration: PlatformRegistration) -> AgsPlatform:
+        """The platform as its registration names it."""
+        return cls(
+            registration.issuer,
+            registration.client_id,
+            str(registration.auth_token_url),
+            registration.registration_id,
+        )
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,7 @@ def check_connection(
     """The token step, then (with a token and a line items URL: a launch's AGS
     ``lineitems``) the line-items read."""
     http = http or OutboundSession(AGS_LIMITS, pool_size=1)
-    token_url = str(registration.auth_token_url)
-    platform = AgsPlatform(
-        registration.issuer, registration.client_id, token_url, registration.registration_id
-    )
+    platform = AgsPlatform.of(registration)
     step, token = _token_step(platform, sign, http, clock)
     if token is not None and step.ok and lineitems:
         return [step, _line_items_step(lineitems, token, http)]

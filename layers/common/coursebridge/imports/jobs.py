@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from coursebridge.backoff import until_processed
+from coursebridge.imports.decode import LF
 from coursebridge.imports.errors import RowError, RowFailure
 from coursebridge.imports.options import Upload
 from coursebridge.store import keys
@@ -49,7 +50,7 @@ class Job:
     password_hash: str | None = None
     size: int = 0
     encoding: str = "utf-8"
-    newline: str = "\n"  # "\r" for a file whose lines end with a bare CR (imports/decode.py)
+    newline: str = LF  # CR for a file whose lines end with a bare CR (imports/decode.py)
     offset: int = 0
     row: int = 1
     line: int = 1
@@ -128,7 +129,7 @@ class Job:
             password_hash=item.get("passwordHash"),
             size=int(item.get("size", 0)),
             encoding=item.get("encoding", "utf-8"),
-            newline=item.get("newline", "\n"),  # jobs stored before it was kept: LF
+            newline=item.get("newline", LF),  # jobs stored before it was kept: LF
             offset=int(item.get("offset", 0)),
             row=int(item.get("row", 1)),
             line=int(item.get("line", 1)),
